@@ -1,0 +1,129 @@
+"""The gateway's Flask application: `gunicorn app:app`, or create_app() in tests."""
+import logging
+import os
+
+import peewee
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
+
+import scim
+from auth import bootstrap
+from config import Settings
+from models.db import db, migrate, open_database, schema_lock, sqlite_url
+from models.errors import DomainError
+from models.ids import reseed
+from models.orgs import ensure_default_org
+from scim import errors as scim_errors
+
+log = logging.getLogger("gateway")
+
+
+class OrgIdConverter(BaseConverter):
+    """Organisation ids are numeric, which keeps /scim/v2/<orgId>/... apart from /scim/v2/Users/..."""
+
+    regex = r"[0-9]{1,32}"
+
+
+def _prepare_database(settings, instance_path):
+    url = settings.database_url or sqlite_url(os.path.join(instance_path, "gateway.db"))
+    database = open_database(url)
+    with database.connection_context(), schema_lock(database):
+        migrate(database)
+        org = ensure_default_org()
+        if settings.admin_token:
+            bootstrap.ensure_admin_token(org, settings.admin_token)
+    return database
+
+
+def _scim_error_handlers(app):
+    def is_scim():
+        return request.path.startswith("/scim/")
+
+    @app.errorhandler(scim_errors.ScimError)
+    def scim_error(error):
+        return scim_errors.render(error)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        if is_scim():
+            return scim_errors.render(scim_errors.from_domain(error))
+        return jsonify({"code": 2, "message": error.message}), 500
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if is_scim():
+            detail = {404: "no such endpoint", 405: "method not allowed on this endpoint",
+                      413: "the request body is too large"}.get(error.code, error.description)
+            return scim_errors.render(scim_errors.ScimError(error.code, detail,
+                                                            "tooMany" if error.code == 413 else None))
+        return error
+
+    @app.errorhandler(peewee.OperationalError)
+    def database_down(error):
+        log.error("database unavailable: %s", error)
+        body = scim_errors.ScimError(503, "the database is unavailable; retry shortly", headers={"Retry-After": "5"})
+        return scim_errors.render(body)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if is_scim():
+            return scim_errors.render(scim_errors.ScimError(500, "internal server error"))
+        return jsonify({"code": 13, "message": "An internal error occurred"}), 500
+
+
+def create_app(settings: Settings | None = None):
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = Flask(__name__, instance_relative_config=True)
+    app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.url_map.converters["scim_org"] = OrgIdConverter
+    app.url_map.strict_slashes = False
+    reseed()
+    _prepare_database(settings, app.instance_path)
+
+    @app.before_request
+    def open_connection():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close_connection(exc):
+        if not db.is_closed():
+            db.close()
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok"})
+
+    @app.get("/readyz")
+    def readyz():
+        try:
+            db.execute_sql("SELECT 1")
+        except peewee.DatabaseError as error:
+            log.warning("readiness check failed: %s", error)
+            return jsonify({"status": "database unavailable"}), 503
+        return jsonify({"status": "ready"})
+
+    for blueprint in scim.blueprints():
+        app.register_blueprint(blueprint)
+    _scim_error_handlers(app)
+
+    @app.cli.command("create-admin-token")
+    def create_admin_token():
+        """Create a personal access token for the bootstrap administrator and print it once."""
+        with db.connection_context():
+            token = bootstrap.new_admin_token(ensure_default_org())
+        print(token)
+
+    return app
+
+
+def __getattr__(name):
+    # `gunicorn app:app` and `flask --app app` get an application configured
+    # from the environment; importing this module (tests) creates nothing.
+    if name == "app":
+        globals()["app"] = create_app()
+        return globals()["app"]
+    raise AttributeError(name)

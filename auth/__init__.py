@@ -1,0 +1,1 @@
+"""Authentication (who is calling) and authorisation (may they), shared by every API."""

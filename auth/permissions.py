@@ -1,0 +1,40 @@
+"""Role -> permission mapping (ZITADEL's defaults, reference §1.5) and the check itself."""
+from models.members import IAM_SCOPE
+
+_PROJECT_VIEW = ("PROJECT_OWNER", "PROJECT_OWNER_VIEWER", "PROJECT_GRANT_OWNER", "PROJECT_GRANT_OWNER_VIEWER")
+
+PERMISSIONS = {
+    "user.read": (
+        "IAM_OWNER", "IAM_OWNER_VIEWER", "IAM_ORG_MANAGER", "IAM_USER_MANAGER", "IAM_LOGIN_CLIENT",
+        "ORG_OWNER", "ORG_OWNER_VIEWER", "ORG_USER_MANAGER", "ORG_USER_PERMISSION_EDITOR",
+        "ORG_PROJECT_PERMISSION_EDITOR", *_PROJECT_VIEW,
+    ),
+    "user.write": (
+        "IAM_OWNER", "IAM_ORG_MANAGER", "IAM_USER_MANAGER", "IAM_LOGIN_CLIENT", "ORG_OWNER", "ORG_USER_MANAGER",
+    ),
+    "user.delete": ("IAM_OWNER", "IAM_ORG_MANAGER", "IAM_USER_MANAGER", "ORG_OWNER", "ORG_USER_MANAGER"),
+    "user.global.read": (
+        "IAM_OWNER", "IAM_OWNER_VIEWER", "IAM_ORG_MANAGER", "IAM_USER_MANAGER", "ORG_OWNER", "ORG_USER_MANAGER",
+        "ORG_OWNER_VIEWER", "ORG_USER_PERMISSION_EDITOR", "ORG_PROJECT_PERMISSION_EDITOR", "ORG_PROJECT_CREATOR",
+        "PROJECT_OWNER", "PROJECT_OWNER_VIEWER", "PROJECT_OWNER_GLOBAL", "PROJECT_OWNER_VIEWER_GLOBAL",
+        "PROJECT_GRANT_OWNER", "PROJECT_GRANT_OWNER_VIEWER",
+    ),
+    "user.credential.write": ("IAM_OWNER", "IAM_ORG_MANAGER", "ORG_OWNER", "IAM_LOGIN_CLIENT"),
+    "user.membership.read": (
+        "IAM_OWNER", "IAM_OWNER_VIEWER", "IAM_ORG_MANAGER", "IAM_USER_MANAGER", "IAM_LOGIN_CLIENT",
+        "ORG_OWNER", "ORG_USER_MANAGER", "ORG_OWNER_VIEWER", "PROJECT_OWNER", "PROJECT_OWNER_VIEWER",
+        "PROJECT_OWNER_GLOBAL", "PROJECT_OWNER_VIEWER_GLOBAL", "PROJECT_GRANT_OWNER", "PROJECT_GRANT_OWNER_VIEWER",
+    ),
+}
+
+# Roles valid in each scope: instance roles start with IAM_, org roles with ORG_ (or PROJECT_ for
+# project-level grants an org can hold).
+IAM_ROLES = sorted({r for roles in PERMISSIONS.values() for r in roles if r.startswith("IAM_")})
+ORG_ROLES = sorted({r for roles in PERMISSIONS.values() for r in roles if not r.startswith("IAM_")})
+
+
+def has_permission(roles_by_scope, org_id, permission):
+    """True if the roles held instance-wide or in org_id grant permission."""
+    allowed = PERMISSIONS[permission]
+    held = list(roles_by_scope.get(IAM_SCOPE, ())) + list(roles_by_scope.get(org_id, ()))
+    return any(role in allowed for role in held)

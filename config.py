@@ -1,0 +1,58 @@
+"""Settings read from the environment, Heroku-style.
+
+Every setting the gateway understands is listed here and in the README's
+configuration table; nothing else reads os.environ.
+"""
+import os
+from dataclasses import dataclass, field
+
+
+def _int(name, default):
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _bool(name, default):
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Settings:
+    # None means "a SQLite file in the Flask instance folder".
+    database_url: str | None = None
+    admin_token: str | None = None
+    # Public base URL (scheme://host[:port]); None means the request's own.
+    issuer: str | None = None
+    log_level: str = "INFO"
+    # SCIM paging: default and maximum page size (advertised as filter.maxResults).
+    scim_default_count: int = 100
+    scim_max_count: int = 1000
+    # Largest request body accepted anywhere, in bytes.
+    max_body_bytes: int = 1_048_576
+    # Okta sends random passwords on create (ZITADEL issue #10009); True ignores them
+    # for every caller. Per caller, the machine user's metadata key
+    # urn:zitadel:scim:ignorePasswordOnCreate = "true" does the same.
+    scim_ignore_password_on_create: bool = False
+    # Whether an e-mail or phone provisioned through SCIM counts as verified
+    # (ZITADEL's SCIM.EmailVerified / SCIM.PhoneVerified, both true by default).
+    scim_email_verified: bool = True
+    scim_phone_verified: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls):
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            admin_token=os.environ.get("ADMIN_TOKEN") or None,
+            issuer=(os.environ.get("ISSUER") or "").rstrip("/") or None,
+            log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
+            scim_default_count=_int("SCIM_DEFAULT_COUNT", 100),
+            scim_max_count=_int("SCIM_MAX_COUNT", 1000),
+            max_body_bytes=_int("MAX_BODY_BYTES", 1_048_576),
+            scim_ignore_password_on_create=_bool("SCIM_IGNORE_PASSWORD_ON_CREATE", False),
+            scim_email_verified=_bool("SCIM_EMAIL_VERIFIED", True),
+            scim_phone_verified=_bool("SCIM_PHONE_VERIFIED", True),
+        )

@@ -1,0 +1,1 @@
+"""The domain: tables, the operations that change them, and the event log."""

@@ -1,0 +1,96 @@
+"""The one database handle, how to open it, and how schema migrations run.
+
+SQLite (the embedded default) and PostgreSQL (scale-out) are both first-class:
+everything above this module is written once for both.
+"""
+import contextlib
+import fcntl
+import logging
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import peewee
+from playhouse.db_url import connect
+from playhouse.migrations import Runner
+
+log = logging.getLogger(__name__)
+
+db = peewee.DatabaseProxy()
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Arbitrary, fixed key for pg_advisory_lock: serialises migrations across
+# gunicorn workers and across gateway instances sharing one PostgreSQL.
+_PG_MIGRATION_LOCK = 7_342_001
+
+
+def sqlite_url(path):
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def open_database(url):
+    """Open the database named by url and bind it to the shared proxy."""
+    scheme = urlparse(url).scheme
+    if scheme.startswith("sqlite"):
+        path = urlparse(url).path
+        if path and path != "/:memory:":
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        database = connect(
+            url,
+            # Every write transaction takes the write lock up front, so two
+            # workers never deadlock upgrading a read lock to a write lock.
+            lock_type="IMMEDIATE",
+            pragmas={
+                "journal_mode": "wal",
+                "synchronous": "normal",
+                "foreign_keys": 1,
+                "busy_timeout": 10_000,
+                "cache_size": -32_000,
+                # LIKE is case-sensitive, as in PostgreSQL; case-insensitive
+                # matching goes through casefolded columns.
+                "case_sensitive_like": 1,
+            },
+        )
+    elif scheme.startswith("postgres"):
+        database = connect(url)
+    else:
+        raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}")
+    db.initialize(database)
+    return database
+
+
+def is_postgres():
+    return isinstance(db.obj, peewee.PostgresqlDatabase)
+
+
+def transaction():
+    """One write transaction (all domain changes run inside one)."""
+    return db.atomic()
+
+
+@contextlib.contextmanager
+def schema_lock(database):
+    """Held while the schema is migrated and first-start data is created."""
+    if isinstance(database, peewee.PostgresqlDatabase):
+        database.execute_sql("SELECT pg_advisory_lock(%s)", (_PG_MIGRATION_LOCK,))
+        try:
+            yield
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (_PG_MIGRATION_LOCK,))
+    else:
+        # SQLite: a lock file beside the database file covers every worker.
+        lock_path = f"{database.database}.migrate.lock"
+        with open(lock_path, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def migrate(database):
+    """Bring the schema up to date; call with schema_lock held."""
+    applied = Runner(database, directory=str(MIGRATIONS_DIR)).up()
+    for name in applied:
+        log.info("applied migration %s", name)
+    return applied

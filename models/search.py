@@ -1,0 +1,173 @@
+"""Turns predicates (models/predicates.py) into SQL over the users tables.
+
+The one place that knows which fields exist, which have a casefolded twin
+column (so that case-insensitive lookups use an index), how LIKE patterns are
+escaped, and how sorting and paging work.
+"""
+import datetime
+
+import peewee as pw
+
+from .errors import InvalidArgument
+from .predicates import And, AnyOf, Compare, Const, Not, Or, Present
+from .tables import User, UserAttr, UserMetadata
+
+# field -> (column, casefolded twin column or None)
+USER_FIELDS = {
+    "id": (User.id, None),
+    "username": (User.username, User.username_key),
+    "first_name": (User.first_name, None),
+    "last_name": (User.last_name, None),
+    "nick_name": (User.nick_name, None),
+    "display_name": (User.display_name, None),
+    "preferred_language": (User.preferred_language, None),
+    "email": (User.email, User.email_key),
+    "phone": (User.phone, None),
+    "state": (User.state, None),
+    "type": (User.type, None),
+    "created_at": (User.created_at, None),
+    "changed_at": (User.changed_at, None),
+}
+
+ATTR_FIELDS = {
+    "value": (UserAttr.value, UserAttr.value_key),
+    "type": (UserAttr.type, None),
+    "primary": (UserAttr.primary, None),
+    "display": (UserAttr.display, None),
+}
+
+METADATA_FIELDS = {
+    "key": (UserMetadata.key, None),
+    "value": (UserMetadata.value, None),
+}
+
+SORT_FIELDS = {
+    "id": User.id,
+    "username": User.username_key,
+    "first_name": User.first_name,
+    "last_name": User.last_name,
+    "nick_name": User.nick_name,
+    "display_name": User.display_name,
+    "email": User.email_key,
+    "state": User.state,
+    "type": User.type,
+    "created_at": User.created_at,
+    "changed_at": User.changed_at,
+}
+
+
+def fold(value):
+    """The case rule for every case-insensitive comparison and twin column."""
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _like_escape(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(column, pattern):
+    return pw.NodeList((column, pw.SQL("LIKE"), pattern, pw.SQL("ESCAPE '\\'")))
+
+
+def _compare(fields, node):
+    try:
+        column, folded = fields[node.field]
+    except KeyError:
+        raise InvalidArgument(f"cannot search on {node.field}") from None
+    value = node.value
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+    if node.ignore_case and isinstance(value, str):
+        value = fold(value)
+        if folded is not None:
+            column = folded
+        else:
+            column = pw.fn.LOWER(column)
+    elif node.ignore_case and node.op == "in":
+        value = [fold(v) for v in value]
+        column = folded if folded is not None else pw.fn.LOWER(column)
+    op = node.op
+    if op == "eq":
+        return column.is_null() if value is None else column == value
+    if op == "ne":
+        return column.is_null(False) if value is None else ((column != value) | column.is_null())
+    if op == "in":
+        return column.in_(list(value)) if value else pw.SQL("1 = 0")
+    if op in ("co", "sw", "ew"):
+        if not isinstance(value, str):
+            raise InvalidArgument(f"{op} needs a string value")
+        text = _like_escape(value)
+        pattern = {"co": f"%{text}%", "sw": f"{text}%", "ew": f"%{text}"}[op]
+        return _like(column, pattern)
+    if op in ("gt", "ge", "lt", "le"):
+        if value is None or isinstance(value, bool):
+            raise InvalidArgument(f"{op} cannot compare with {value!r}")
+        return {"gt": column > value, "ge": column >= value, "lt": column < value, "le": column <= value}[op]
+    raise InvalidArgument(f"unknown operator {op}")
+
+
+def _compile(node, fields, scope):
+    if isinstance(node, Compare):
+        return _compare(fields, node)
+    if isinstance(node, Present):
+        column, _ = fields.get(node.field, (None, None))
+        if column is None:
+            raise InvalidArgument(f"cannot search on {node.field}")
+        return column.is_null(False) & (column != "") if column.field_type in ("VARCHAR", "TEXT") else column.is_null(False)
+    if isinstance(node, And):
+        expr = _compile(node.parts[0], fields, scope)
+        for part in node.parts[1:]:
+            expr = expr & _compile(part, fields, scope)
+        return expr
+    if isinstance(node, Or):
+        expr = _compile(node.parts[0], fields, scope)
+        for part in node.parts[1:]:
+            expr = expr | _compile(part, fields, scope)
+        return pw.NodeList((pw.SQL("("), expr, pw.SQL(")")), glue="")
+    if isinstance(node, Not):
+        return ~_compile(node.part, fields, scope)
+    if isinstance(node, Const):
+        return pw.SQL("1 = 1") if node.value else pw.SQL("1 = 0")
+    if isinstance(node, AnyOf):
+        if scope is None:
+            raise InvalidArgument("multi-valued attributes cannot be nested")
+        return _any_of(node, scope)
+    raise InvalidArgument(f"unsupported query element {type(node).__name__}")
+
+
+def _any_of(node, org_id):
+    """EXISTS over entries; written as IN (subquery) so the (org, attr, value) index drives it."""
+    if node.collection == "metadata":
+        sub = UserMetadata.select(UserMetadata.user).where(_compile(node.where, METADATA_FIELDS, None))
+    else:
+        where = (UserAttr.org_id == org_id) & (UserAttr.attr == node.collection)
+        sub = UserAttr.select(UserAttr.user).where(where & _compile(node.where, ATTR_FIELDS, None))
+    return User.id.in_(sub)
+
+
+def user_condition(org_id, predicate):
+    """SQL condition: users of org_id that satisfy predicate."""
+    return (User.org == org_id) & _compile(predicate, USER_FIELDS, org_id)
+
+
+def sort_column(field):
+    try:
+        return SORT_FIELDS[field]
+    except KeyError:
+        raise InvalidArgument(f"cannot sort by {field}") from None
+
+
+def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
+    """Return (total, users) for one page. total is None when count is False."""
+    condition = user_condition(org_id, predicate)
+    query = User.select().where(condition)
+    total = query.count() if count else None
+    order = []
+    if sort is not None:
+        column = sort_column(sort)
+        order.append(column.asc(nulls="LAST") if ascending else column.desc(nulls="LAST"))
+    order.append(User.id.asc() if ascending else User.id.desc())
+    page = query.order_by(*order).offset(offset or None)
+    if limit is not None:
+        page = page.limit(limit)
+    return total, list(page)

@@ -1,0 +1,178 @@
+"""Peewee tables: the read model of users and organisations, and the event log.
+
+The event log is append-only and is the history of every aggregate; the other
+tables hold the current state. Both are written in the same transaction by
+the operations in models/users.py and friends, never directly by adapters.
+"""
+import datetime
+
+import peewee as pw
+
+from .db import db
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Org(BaseModel):
+    id = pw.CharField(primary_key=True, max_length=32)
+    name = pw.CharField(max_length=200, unique=True)
+    is_default = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=utcnow)
+    changed_at = pw.DateTimeField(default=utcnow)
+    sequence = pw.BigIntegerField(default=0)
+
+
+class UserState:
+    """ZITADEL's UserState enum numbers (stored as is)."""
+
+    ACTIVE = 1
+    INACTIVE = 2
+    LOCKED = 4
+    INITIAL = 6
+    NAMES = {1: "USER_STATE_ACTIVE", 2: "USER_STATE_INACTIVE", 4: "USER_STATE_LOCKED", 6: "USER_STATE_INITIAL"}
+
+
+class UserType:
+    HUMAN = 1
+    MACHINE = 2
+
+
+class User(BaseModel):
+    id = pw.CharField(primary_key=True, max_length=200)
+    org = pw.ForeignKeyField(Org, backref="users", on_delete="CASCADE")
+    type = pw.SmallIntegerField()
+    state = pw.SmallIntegerField()
+    username = pw.CharField(max_length=200)
+    # casefolded username: the unique key and the index for case-insensitive lookups
+    username_key = pw.CharField(max_length=200)
+    created_at = pw.DateTimeField(default=utcnow)
+    changed_at = pw.DateTimeField(default=utcnow)
+    # sequence of the last event of this user: details.sequence and SCIM meta.version
+    sequence = pw.BigIntegerField(default=0)
+
+    # human
+    first_name = pw.CharField(max_length=200, null=True)
+    last_name = pw.CharField(max_length=200, null=True)
+    nick_name = pw.CharField(max_length=200, null=True)
+    display_name = pw.CharField(max_length=200, null=True)
+    preferred_language = pw.CharField(max_length=35, null=True)
+    gender = pw.SmallIntegerField(default=0)
+    email = pw.CharField(max_length=320, null=True)
+    email_key = pw.CharField(max_length=320, null=True)
+    email_verified = pw.BooleanField(default=False)
+    phone = pw.CharField(max_length=64, null=True)
+    phone_verified = pw.BooleanField(default=False)
+    password_hash = pw.TextField(null=True)
+    password_change_required = pw.BooleanField(default=False)
+    password_changed_at = pw.DateTimeField(null=True)
+
+    # machine
+    name = pw.CharField(max_length=200, null=True)
+    description = pw.CharField(max_length=500, null=True)
+    access_token_type = pw.SmallIntegerField(default=0)
+
+    class Meta:
+        indexes = (
+            (("org", "username_key"), True),
+            (("org", "email_key"), False),
+            (("org", "created_at"), False),
+        )
+
+    @property
+    def is_human(self):
+        return self.type == UserType.HUMAN
+
+
+class UserMetadata(BaseModel):
+    """ZITADEL user metadata: key -> bytes. SCIM-only attributes live here too."""
+
+    user = pw.ForeignKeyField(User, backref="metadata", on_delete="CASCADE")
+    key = pw.CharField(max_length=200)
+    value = pw.BlobField()
+    created_at = pw.DateTimeField(default=utcnow)
+    changed_at = pw.DateTimeField(default=utcnow)
+    sequence = pw.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("user", "key"), True),)
+
+
+class UserAttr(BaseModel):
+    """Search index of SCIM attribute values kept in metadata (externalId, emails...).
+
+    Derived from metadata in the same transaction that writes it, so that SCIM
+    filters on these attributes are indexed SQL rather than a scan. One row per
+    value of a multi-valued attribute (entry is its position).
+    """
+
+    user = pw.ForeignKeyField(User, backref="attrs", on_delete="CASCADE")
+    org_id = pw.CharField(max_length=32)
+    attr = pw.CharField(max_length=200)
+    entry = pw.SmallIntegerField(default=0)
+    type = pw.CharField(max_length=200, null=True)
+    primary = pw.BooleanField(default=False)
+    display = pw.TextField(null=True)
+    value = pw.TextField(null=True)
+    value_key = pw.TextField(null=True)
+
+    class Meta:
+        indexes = (
+            (("org_id", "attr", "value"), False),
+            (("org_id", "attr", "value_key"), False),
+        )
+
+
+class Event(BaseModel):
+    """Append-only log; id is the sequence number, assigned by the database."""
+
+    id = pw.BigAutoField()
+    aggregate_type = pw.CharField(max_length=32)
+    aggregate_id = pw.CharField(max_length=200)
+    org_id = pw.CharField(max_length=32)
+    type = pw.CharField(max_length=100)
+    editor_id = pw.CharField(max_length=200, null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    payload = pw.TextField(default="{}")
+
+    class Meta:
+        indexes = ((("aggregate_id", "id"), False),)
+
+
+class Member(BaseModel):
+    """Administrator roles of a user: instance-wide (scope 'iam') or in one org."""
+
+    user = pw.ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+    scope = pw.CharField(max_length=32)
+    roles = pw.TextField()
+    created_at = pw.DateTimeField(default=utcnow)
+    changed_at = pw.DateTimeField(default=utcnow)
+    sequence = pw.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("user", "scope"), True), (("scope",), False))
+
+    @property
+    def role_list(self):
+        return self.roles.split()
+
+
+class PersonalAccessToken(BaseModel):
+    id = pw.CharField(primary_key=True, max_length=32)
+    user = pw.ForeignKeyField(User, backref="pats", on_delete="CASCADE")
+    # SHA-256 of the token; the token itself is never stored
+    token_hash = pw.CharField(max_length=64, unique=True)
+    expires_at = pw.DateTimeField()
+    scopes = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    sequence = pw.BigIntegerField(default=0)
+
+
+ALL_TABLES = [Org, User, UserMetadata, UserAttr, Event, Member, PersonalAccessToken]

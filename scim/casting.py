@@ -1,0 +1,187 @@
+"""Between the domain and SCIM: User rows <-> SCIM User resources.
+
+The storage mapping follows ZITADEL's SCIM server (reference §8.2): attributes
+with a user column use it; every other SCIM attribute is user metadata under
+urn:zitadel:scim:<attribute>, JSON-serialised when it is complex or
+multi-valued. COLUMNS and METADATA below are the one table of that mapping;
+filters and sorting use it too.
+"""
+import json
+
+from models.tables import UserState
+from models.users import SCIM_PREFIX, HumanInput
+
+from .schemas import ENTERPRISE_SCHEMA, USER_SCHEMA
+
+# (attribute, sub-attribute) -> domain field with a column
+COLUMNS = {
+    ("id", None): "id",
+    ("userName", None): "username",
+    ("name", "givenName"): "first_name",
+    ("name", "familyName"): "last_name",
+    ("displayName", None): "display_name",
+    ("nickName", None): "nick_name",
+    ("preferredLanguage", None): "preferred_language",
+}
+# core attribute (or attribute.sub) kept as plain-text metadata
+TEXT_METADATA = ("externalId", "profileUrl", "title", "userType", "locale", "timezone",
+                 "name.formatted", "name.middleName", "name.honorificPrefix", "name.honorificSuffix")
+# core multi-valued attributes kept as JSON metadata
+LIST_METADATA = ("emails", "phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates")
+ENTERPRISE_TEXT = ("employeeNumber", "costCenter", "organization", "division", "department")
+# metadata attribute name of an enterprise attribute (under SCIM_PREFIX)
+ENTERPRISE_KEY = "enterprise:{}"
+
+
+def metadata_attr(schema_id, attribute, sub_attr=None):
+    """The metadata attribute name (after urn:zitadel:scim:) holding an attribute, or None."""
+    if schema_id == ENTERPRISE_SCHEMA:
+        return ENTERPRISE_KEY.format(attribute)
+    dotted = f"{attribute}.{sub_attr}" if sub_attr else attribute
+    if dotted in TEXT_METADATA or attribute in LIST_METADATA:
+        return dotted if dotted in TEXT_METADATA else attribute
+    return None
+
+
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+
+
+def version_of(user):
+    return f'W/"{user.sequence}"'
+
+
+def _text(metadata, attr):
+    raw = metadata.get(SCIM_PREFIX + attr)
+    return raw.decode("utf-8") if raw is not None else None
+
+
+def _json(metadata, attr):
+    raw = metadata.get(SCIM_PREFIX + attr)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _clean(mapping):
+    return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}
+
+
+def to_scim(user, metadata, users_url, manager_names=None):
+    """The full SCIM representation of a human user (before attribute projection)."""
+    name = _clean({
+        "formatted": _text(metadata, "name.formatted"),
+        "familyName": user.last_name,
+        "givenName": user.first_name,
+        "middleName": _text(metadata, "name.middleName"),
+        "honorificPrefix": _text(metadata, "name.honorificPrefix"),
+        "honorificSuffix": _text(metadata, "name.honorificSuffix"),
+    })
+    resource = {
+        "schemas": [USER_SCHEMA],
+        "id": user.id,
+        "externalId": _text(metadata, "externalId"),
+        "userName": user.username,
+        "name": name,
+        "displayName": user.display_name,
+        "nickName": user.nick_name,
+        "profileUrl": _text(metadata, "profileUrl"),
+        "title": _text(metadata, "title"),
+        "userType": _text(metadata, "userType"),
+        "preferredLanguage": user.preferred_language,
+        "locale": _text(metadata, "locale"),
+        "timezone": _text(metadata, "timezone"),
+        "active": user.state in (UserState.ACTIVE, UserState.INITIAL),
+    }
+    for attr in LIST_METADATA:
+        resource[attr] = _json(metadata, attr)
+    # Users created through the management API have one address and no SCIM list.
+    if not resource["emails"] and user.email:
+        resource["emails"] = [{"value": user.email, "primary": True}]
+    if not resource["phoneNumbers"] and user.phone:
+        resource["phoneNumbers"] = [{"value": user.phone, "primary": True}]
+    enterprise = _clean({a: _text(metadata, ENTERPRISE_KEY.format(a)) for a in ENTERPRISE_TEXT})
+    manager = _json(metadata, ENTERPRISE_KEY.format("manager"))
+    if isinstance(manager, dict) and manager.get("value"):
+        manager_id = manager["value"]
+        enterprise["manager"] = _clean({
+            "value": manager_id,
+            "$ref": f"{users_url}/{manager_id}",
+            "displayName": (manager_names or {}).get(manager_id),
+        })
+    resource = _clean(resource)
+    resource["active"] = user.state in (UserState.ACTIVE, UserState.INITIAL)
+    if enterprise:
+        resource["schemas"] = [USER_SCHEMA, ENTERPRISE_SCHEMA]
+        resource[ENTERPRISE_SCHEMA] = enterprise
+    resource["meta"] = {
+        "resourceType": "User",
+        "created": iso(user.created_at),
+        "lastModified": iso(user.changed_at),
+        "location": f"{users_url}/{user.id}",
+        "version": version_of(user),
+    }
+    return resource
+
+
+def manager_ids(metadata_by_user):
+    ids = set()
+    for metadata in metadata_by_user.values():
+        manager = _json(metadata, ENTERPRISE_KEY.format("manager"))
+        if isinstance(manager, dict) and manager.get("value"):
+            ids.add(manager["value"])
+    return ids
+
+
+def _primary_value(entries):
+    if not entries:
+        return None
+    chosen = next((e for e in entries if e.get("primary") is True), entries[0])
+    return chosen.get("value")
+
+
+def _encode(value):
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def from_scim(resource, *, email_verified=True, phone_verified=True):
+    """A HumanInput from a validated, canonical SCIM User resource."""
+    name = resource.get("name") or {}
+    metadata = {}
+    for attr in TEXT_METADATA:
+        head, _, sub = attr.partition(".")
+        value = (resource.get(head) or {}).get(sub) if sub else resource.get(head)
+        if value not in (None, ""):
+            metadata[SCIM_PREFIX + attr] = _encode(value)
+    for attr in LIST_METADATA:
+        if resource.get(attr):
+            metadata[SCIM_PREFIX + attr] = _encode(resource[attr])
+    enterprise = resource.get(ENTERPRISE_SCHEMA) or {}
+    for attr in ENTERPRISE_TEXT:
+        if enterprise.get(attr) not in (None, ""):
+            metadata[SCIM_PREFIX + ENTERPRISE_KEY.format(attr)] = _encode(enterprise[attr])
+    manager = enterprise.get("manager") or {}
+    if manager.get("value"):
+        metadata[SCIM_PREFIX + ENTERPRISE_KEY.format("manager")] = _encode({"value": manager["value"]})
+    email = _primary_value(resource.get("emails"))
+    phone = _primary_value(resource.get("phoneNumbers"))
+    return HumanInput(
+        username=resource["userName"],
+        first_name=name.get("givenName"),
+        last_name=name.get("familyName"),
+        nick_name=resource.get("nickName"),
+        display_name=resource.get("displayName"),
+        preferred_language=resource.get("preferredLanguage"),
+        email=email,
+        email_verified=email_verified,
+        phone=phone,
+        phone_verified=phone_verified,
+        password=resource.get("password"),
+        active=resource.get("active", True) is not False,
+        metadata=metadata,
+    )

@@ -1,0 +1,210 @@
+"""SCIM filters and sortBy -> the shared predicate form (models/predicates.py).
+
+The parser (scim/filter_parser.py) knows the grammar; this module knows what
+the attributes mean: which are columns, which are metadata kept in the search
+index, their types and their case rules (caseExact from scim/schemas.py).
+Anything we cannot translate is an invalidFilter error; nothing is ever
+filtered in Python.
+"""
+import datetime
+
+from models import predicates as p
+
+from . import filter_parser as fp
+from .casting import COLUMNS, metadata_attr
+from .errors import ScimError
+from .schemas import resolve
+
+ACTIVE_STATES = (1, 6)  # ACTIVE and INITIAL read as active (reference §8.2)
+META_FIELDS = {"created": "created_at", "lastModified": "changed_at"}
+MULTI_SUBS = {"value", "type", "primary", "display"}
+# Only human users are SCIM resources (machine users are service accounts).
+HUMANS = p.Compare("type", "eq", 1)
+
+
+def invalid(detail):
+    return ScimError(400, detail, "invalidFilter")
+
+
+def parse(text):
+    try:
+        return to_predicate(fp.parse_filter(text))
+    except fp.FilterError as error:
+        raise invalid(f"invalid filter: {error}") from None
+
+
+def _datetime(value):
+    if not isinstance(value, str):
+        raise invalid("dateTime attributes compare with a dateTime string")
+    try:
+        moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(f"{value!r} is not an xsd:dateTime") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+def _resolve(path):
+    found = resolve(path.urn, path.attr, path.sub_attr)
+    if found is None:
+        name = ".".join(x for x in (path.attr, path.sub_attr) if x)
+        raise invalid(f"unknown or unsupported attribute {name!r}")
+    return found
+
+
+def _check_value(definition, op, value):
+    kind = definition["type"]
+    if op in ("gt", "ge", "lt", "le") and kind in ("boolean", "binary", "complex"):
+        raise invalid(f"{op} is not defined for {kind} attributes")
+    if op in ("co", "sw", "ew") and kind in ("boolean", "dateTime"):
+        raise invalid(f"{op} is not defined for {kind} attributes")
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise invalid(f"{definition['name']} compares with true or false")
+        return value
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise invalid(f"{definition['name']} does not compare with a boolean")
+    return value if isinstance(value, str) else str(value)
+
+
+def _compare(field, definition, op, value):
+    value = _check_value(definition, op, value)
+    if value is None:
+        if op == "eq":
+            return p.Not(p.Present(field))
+        if op == "ne":
+            return p.Present(field)
+        raise invalid(f"{op} null is not meaningful")
+    return p.Compare(field, op, value, ignore_case=not definition["caseExact"] and isinstance(value, str))
+
+
+def _entry(collection, sub_name, definition, op, value):
+    """A condition on one entry of a metadata-backed (search-indexed) attribute."""
+    if op == "pr":
+        return p.AnyOf(collection, p.Present(sub_name))
+    return p.AnyOf(collection, _compare(sub_name, definition, op, value))
+
+
+def _leaf(path, op, value=None):
+    schema_id, definition, sub = _resolve(path)
+    name, sub_name = definition["name"], sub["name"] if sub else None
+    target = sub or definition
+    if name == "password":
+        raise invalid("password cannot be filtered")
+    if name == "meta":
+        if sub_name not in META_FIELDS:
+            raise invalid(f"meta.{sub_name} cannot be filtered")
+        if op == "pr":
+            return p.TRUE
+        if op in ("co", "sw", "ew"):
+            raise invalid(f"{op} is not defined for dateTime attributes")
+        return p.Compare(META_FIELDS[sub_name], op, _datetime(value))
+    if name == "active":
+        if op == "pr":
+            return p.TRUE
+        if op not in ("eq", "ne") or not isinstance(value, bool):
+            raise invalid("active supports eq and ne with true or false")
+        active = p.Compare("state", "in", ACTIVE_STATES)
+        return active if (op == "eq") == value else p.Not(active)
+    column = COLUMNS.get((name, sub_name))
+    if column is not None:
+        return p.Present(column) if op == "pr" else _compare(column, target, op, value)
+    if definition["type"] == "complex" and definition["multiValued"]:
+        sub_def = sub or _value_sub(definition)
+        return _entry(name, _index_field(definition, sub_def), sub_def, op, value)
+    collection = metadata_attr(schema_id, name, sub_name if definition["type"] == "complex" and name == "name" else None)
+    if collection is None or (definition["type"] == "complex" and name != "name" and sub_name not in (None, "value")):
+        raise invalid(f"{name} cannot be filtered")
+    return _entry(collection, "value", target, op, value)
+
+
+def _value_path(node):
+    schema_id, definition, _ = _resolve(node.path)
+    if definition["type"] != "complex":
+        raise invalid(f"{definition['name']} is not a complex attribute")
+    if not definition["multiValued"]:
+        # manager[value eq "x"] and name[givenName eq "x"]: a filter on the one entry.
+        return to_predicate(_rebase(node.filter, node.path))
+    return p.AnyOf(definition["name"], _entry_predicate(node.filter, definition))
+
+
+def _rebase(node, parent):
+    """Turn the relative paths inside brackets into parent.sub paths."""
+    if isinstance(node, (fp.LogicalAnd, fp.LogicalOr)):
+        return type(node)(_rebase(node.left, parent), _rebase(node.right, parent))
+    if isinstance(node, fp.Negation):
+        return fp.Negation(_rebase(node.expr, parent))
+    if isinstance(node, (fp.Comparison, fp.Presence)):
+        path = fp.AttrPath(parent.urn, parent.attr, node.path.attr)
+        return fp.Comparison(path, node.op, node.value) if isinstance(node, fp.Comparison) else fp.Presence(path)
+    raise invalid("value filters cannot be nested")
+
+
+def _value_sub(definition):
+    """The sub-attribute that stands for an entry as a whole: value (addresses: formatted)."""
+    return next(s for s in definition["subAttributes"] if s["name"] in ("value", "formatted"))
+
+
+def _index_field(definition, sub):
+    """The search-index field holding a sub-attribute of a multi-valued attribute."""
+    name = "value" if sub["name"] == "formatted" else sub["name"]
+    if name not in MULTI_SUBS:
+        raise invalid(f"{definition['name']}.{sub['name']} cannot be filtered")
+    return name
+
+
+def _entry_predicate(node, definition):
+    if isinstance(node, fp.LogicalAnd):
+        return p.and_(_entry_predicate(node.left, definition), _entry_predicate(node.right, definition))
+    if isinstance(node, fp.LogicalOr):
+        return p.Or((_entry_predicate(node.left, definition), _entry_predicate(node.right, definition)))
+    if isinstance(node, fp.Negation):
+        return p.Not(_entry_predicate(node.expr, definition))
+    if isinstance(node, (fp.Comparison, fp.Presence)):
+        sub_name = node.path.attr if node.path.sub_attr is None else None
+        sub = next((s for s in definition["subAttributes"] if sub_name and s["name"].lower() == sub_name.lower()), None)
+        if sub is None:
+            raise invalid(f"{definition['name']}.{node.path.attr} cannot be filtered")
+        field = _index_field(definition, sub)
+        if isinstance(node, fp.Presence):
+            return p.Present(field)
+        return _compare(field, sub, node.op, node.value)
+    raise invalid("value filters cannot be nested")
+
+
+def to_predicate(node):
+    if isinstance(node, fp.LogicalAnd):
+        return p.and_(to_predicate(node.left), to_predicate(node.right))
+    if isinstance(node, fp.LogicalOr):
+        return p.Or((to_predicate(node.left), to_predicate(node.right)))
+    if isinstance(node, fp.Negation):
+        return p.Not(to_predicate(node.expr))
+    if isinstance(node, fp.Presence):
+        return _leaf(node.path, "pr")
+    if isinstance(node, fp.Comparison):
+        return _leaf(node.path, node.op, node.value)
+    if isinstance(node, fp.ValuePath):
+        return _value_path(node)
+    raise invalid("unsupported filter expression")
+
+
+def sort_field(sort_by):
+    """The domain sort field for a sortBy attribute path."""
+    try:
+        path = fp.parse_path(sort_by).path
+    except fp.PathError:
+        raise ScimError(400, f"invalid sortBy {sort_by!r}", "invalidValue") from None
+    found = resolve(path.urn, path.attr, path.sub_attr)
+    if found is not None:
+        _, definition, sub = found
+        name, sub_name = definition["name"], sub["name"] if sub else None
+        if name == "meta" and sub_name in META_FIELDS:
+            return META_FIELDS[sub_name]
+        if name == "emails" and sub_name in (None, "value"):
+            return "email"
+        if (name, sub_name) in COLUMNS:
+            return COLUMNS[(name, sub_name)]
+    raise ScimError(400, f"cannot sort by {sort_by!r}", "invalidValue")

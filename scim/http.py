@@ -1,0 +1,89 @@
+"""Request and response plumbing shared by the SCIM routes."""
+import json
+
+from flask import Response, current_app, g, request
+
+from auth.permissions import has_permission
+from auth.principal import authenticate
+from models.errors import DomainError
+from models.orgs import get_org
+
+from .errors import MEDIA_TYPE, ScimError, from_domain
+
+JSON_TYPES = ("application/scim+json", "application/json")
+
+
+def respond(body, status=200, headers=None):
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def read_json():
+    """The JSON object in the request body, or a SCIM error."""
+    mimetype = request.mimetype or ""
+    if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
+        raise ScimError(415, f"unsupported Content-Type {mimetype!r}; send application/scim+json", "invalidSyntax")
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ScimError(400, f"the request body is not valid JSON: {error}", "invalidSyntax") from None
+    if not isinstance(body, dict):
+        raise ScimError(400, "the request body must be a JSON object", "invalidSyntax")
+    return body
+
+
+def settings():
+    return current_app.config["SETTINGS"]
+
+
+def base_url():
+    """Absolute URL of the SCIM base the caller used (with or without the org segment)."""
+    root = settings().issuer or request.host_url.rstrip("/")
+    org_segment = f"/{g.scim_org_in_path}" if g.get("scim_org_in_path") else ""
+    return f"{root}/scim/v2{org_segment}"
+
+
+def context(permission):
+    """Authenticate the caller and resolve the organisation; returns (principal, org_id)."""
+    try:
+        principal = authenticate(request.headers.get("Authorization"))
+        org_id = g.get("scim_org_in_path") or principal.org_id
+        get_org(org_id)
+    except DomainError as error:
+        raise from_domain(error) from None
+    if not has_permission(principal.roles, org_id, permission):
+        raise ScimError(403, "No matching permissions found")
+    g.principal = principal
+    return principal, org_id
+
+
+def int_param(name, default):
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ScimError(400, f"{name} must be an integer", "invalidValue") from None
+
+
+def expected_version():
+    """The sequence named by If-Match, None when absent or '*'."""
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        return None
+    return parse_etag(header)
+
+
+def parse_etag(header):
+    value = header.strip().split(",")[0].strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    try:
+        return int(value)
+    except ValueError:
+        raise ScimError(412, f"unknown version {header!r}") from None

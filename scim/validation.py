@@ -1,0 +1,156 @@
+"""Validation of incoming SCIM User resources with marshmallow.
+
+The marshmallow schemas are generated from the SCIM definitions in
+scim/schemas.py, so what /Schemas advertises is exactly what is accepted.
+Tolerances the IdPs need are deliberate and live here:
+- attribute names in any case (RFC 7643 §2.1) become the canonical names;
+- booleans sent as strings ("True", "False"; Entra) are read as booleans;
+- numbers sent for string attributes are read as strings;
+- a single object where a list is expected is read as a one-element list;
+- the enterprise manager may be a string id, {value} or [{value}];
+- null and empty values mean "unassigned";
+- unknown attributes and readOnly attributes are ignored (RFC 7644 §3.5.1 for readOnly;
+  unknown ones because IdPs send attributes of their own, e.g. Okta's "groups").
+"""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
+
+from .errors import ScimError
+from .schemas import ENTERPRISE_SCHEMA, SCHEMAS, USER_SCHEMA
+
+MAX_STRING = 16_384
+
+
+class LaxString(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _canonical_keys(data, attributes):
+    """Rename keys to their canonical case; drop unknown, readOnly and null ones."""
+    by_lower = {a["name"].lower(): a for a in attributes}
+    result = {}
+    for key, value in data.items():
+        definition = by_lower.get(key.lower()) if isinstance(key, str) else None
+        if definition is None or definition["mutability"] == "readOnly":
+            continue
+        if value is None or value == [] or value == "":
+            continue
+        if definition["multiValued"] and not isinstance(value, list):
+            value = [value]
+        result[definition["name"]] = value
+    return result
+
+
+def _field(definition):
+    kind = definition["type"]
+    if kind == "complex":
+        nested = fields.Nested(_schema_for(definition["subAttributes"], definition["name"]), unknown=EXCLUDE)
+        field = nested
+    elif kind == "boolean":
+        field = fields.Boolean()
+    elif kind in ("integer",):
+        field = fields.Integer(strict=False)
+    elif kind == "decimal":
+        field = fields.Float()
+    else:
+        field = LaxString(validate=_max_length)
+    if definition["multiValued"]:
+        field = fields.List(field)
+    return field
+
+
+def _max_length(value):
+    if len(value) > MAX_STRING:
+        raise ValidationError(f"longer than {MAX_STRING} characters")
+
+
+_cache = {}
+
+
+def _schema_for(attributes, name):
+    key = (name, id(attributes))
+    if key in _cache:
+        return _cache[key]
+    declared = {d["name"]: _field(d) for d in attributes if d["mutability"] != "readOnly"}
+
+    @pre_load
+    def canonicalise(self, data, **kwargs):
+        if not isinstance(data, dict):
+            raise ValidationError("must be an object")
+        return _canonical_keys(data, attributes)
+
+    declared["canonicalise"] = canonicalise
+    declared["Meta"] = type("Meta", (), {"unknown": EXCLUDE})
+    schema_class = type(f"{name}Schema", (Schema,), declared)
+    _cache[key] = schema_class
+    return schema_class
+
+
+def _manager(value):
+    """Entra and Okta send the manager as a string id, {value} or [{value}]."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, (str, int)):
+        value = {"value": str(value)}
+    if isinstance(value, dict):
+        lowered = {str(k).lower(): v for k, v in value.items()}
+        if lowered.get("value") in (None, ""):
+            return None
+    return value
+
+
+def _split_extension(data):
+    """Separate the enterprise extension (nested under its URN, or URN-qualified keys) from core data."""
+    core, extension = {}, {}
+    prefix = ENTERPRISE_SCHEMA.lower()
+    for key, value in data.items():
+        lowered = key.lower() if isinstance(key, str) else ""
+        if lowered == prefix:
+            if isinstance(value, dict):
+                extension.update(value)
+            elif value is not None:
+                raise ScimError(400, f"{ENTERPRISE_SCHEMA} must be an object", "invalidValue")
+        elif lowered.startswith(prefix + ":"):
+            extension[key[len(prefix) + 1:]] = value
+        elif lowered.startswith(USER_SCHEMA.lower() + ":"):
+            core[key[len(USER_SCHEMA) + 1:]] = value
+        else:
+            core[key] = value
+    return core, extension
+
+
+def _first_error(messages, prefix=""):
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            return _first_error(value, path)
+    if isinstance(messages, list) and messages:
+        return _first_error(messages[0], prefix)
+    return f"{prefix}: {messages}" if prefix else str(messages)
+
+
+def validate_user(data):
+    """A canonical User resource dict from request data, or ScimError(400 invalidValue)."""
+    if not isinstance(data, dict):
+        raise ScimError(400, "the request body must be a JSON object", "invalidSyntax")
+    core, extension = _split_extension(data)
+    try:
+        resource = _schema_for(SCHEMAS[USER_SCHEMA]["attributes"], "User")().load(core)
+        for key, value in core.items():
+            if isinstance(key, str) and key.lower() == "externalid" and value not in (None, ""):
+                resource["externalId"] = LaxString(validate=_max_length).deserialize(value)
+        if extension:
+            extension = {k: v for k, v in extension.items()}
+            for key in list(extension):
+                if key.lower() == "manager":
+                    extension[key] = _manager(extension[key])
+            loaded = _schema_for(SCHEMAS[ENTERPRISE_SCHEMA]["attributes"], "EnterpriseUser")().load(extension)
+            if loaded:
+                resource[ENTERPRISE_SCHEMA] = loaded
+    except ValidationError as error:
+        raise ScimError(400, f"invalid attribute {_first_error(error.messages)}", "invalidValue") from None
+    if not resource.get("userName"):
+        raise ScimError(400, "userName is required", "invalidValue")
+    return resource
