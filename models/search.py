@@ -160,14 +160,20 @@ def sort_column(field):
 def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
     """Return (total, users) for one page. total is None when count is False."""
     condition = user_condition(org_id, predicate)
-    query = User.select().where(condition)
-    total = query.count() if count else None
     order = []
     if sort is not None:
         column = sort_column(sort)
         order.append(column.asc(nulls="LAST") if ascending else column.desc(nulls="LAST"))
     order.append(User.id.asc() if ascending else User.id.desc())
-    page = query.order_by(*order).offset(offset or None)
+    # The total rides along with the page (a window function): one query instead of two.
+    columns = [User, pw.fn.COUNT(pw.SQL("*")).over().alias("total_count")] if count else [User]
+    page = User.select(*columns).where(condition).order_by(*order).offset(offset or None)
     if limit is not None:
         page = page.limit(limit)
-    return total, list(page)
+    users = list(page)
+    if not count:
+        return None, users
+    if users:
+        return users[0].total_count, users
+    # An empty page: either nothing matches, or the page lies beyond the end.
+    return (User.select().where(condition).count() if offset or limit == 0 else 0), users

@@ -47,8 +47,9 @@ def replace_pat_token(row, token, editor):
 
 
 def find_pat(token):
-    """The unexpired PAT row for a presented token, or None."""
-    row = PersonalAccessToken.get_or_none(PersonalAccessToken.token_hash == token_hash(token))
+    """The unexpired PAT row for a presented token (with .user loaded), or None."""
+    row = (PersonalAccessToken.select(PersonalAccessToken, User).join(User)
+           .where(PersonalAccessToken.token_hash == token_hash(token)).first())
     if row is None or row.expires_at < utcnow():
         return None
     return row

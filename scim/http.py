@@ -51,7 +51,8 @@ def context(permission):
     try:
         principal = authenticate(request.headers.get("Authorization"))
         org_id = g.get("scim_org_in_path") or principal.org_id
-        get_org(org_id)
+        if org_id != principal.org_id:
+            get_org(org_id)
     except DomainError as error:
         raise from_domain(error) from None
     if not has_permission(principal.roles, org_id, permission):
