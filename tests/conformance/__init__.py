@@ -1,0 +1,1 @@
+"""Conformance suites run against a live server (see conftest.py)."""
