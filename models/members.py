@@ -11,7 +11,8 @@ def grant(user, scope, roles, editor):
     roles = " ".join(sorted(set(roles)))
     with transaction():
         kind = "instance" if scope == IAM_SCOPE else "org"
-        event = events.append(kind, scope, user.org_id, f"{kind}.member.added", editor, {"userId": user.id, "roles": roles})
+        payload = {"userId": user.id, "roles": roles}
+        event = events.append(kind, scope, user.org_id, f"{kind}.member.added", editor, payload)
         member = Member.get_or_none((Member.user == user.id) & (Member.scope == scope))
         if member is None:
             member = Member.create(user=user.id, scope=scope, roles=roles, created_at=event.created_at,

@@ -113,7 +113,9 @@ def _compile(node, fields, scope):
         column, _ = fields.get(node.field, (None, None))
         if column is None:
             raise InvalidArgument(f"cannot search on {node.field}")
-        return column.is_null(False) & (column != "") if column.field_type in ("VARCHAR", "TEXT") else column.is_null(False)
+        if column.field_type in ("VARCHAR", "TEXT"):
+            return column.is_null(False) & (column != "")
+        return column.is_null(False)
     if isinstance(node, And):
         expr = _compile(node.parts[0], fields, scope)
         for part in node.parts[1:]:
@@ -125,7 +127,9 @@ def _compile(node, fields, scope):
             expr = expr | _compile(part, fields, scope)
         return pw.NodeList((pw.SQL("("), expr, pw.SQL(")")), glue="")
     if isinstance(node, Not):
-        return ~_compile(node.part, fields, scope)
+        # SQL's NOT of an unknown (a comparison with a NULL column) is unknown, which would drop
+        # the rows where the attribute is unassigned; a filter condition is simply false there.
+        return ~pw.fn.COALESCE(_compile(node.part, fields, scope), False)
     if isinstance(node, Const):
         return pw.SQL("1 = 1") if node.value else pw.SQL("1 = 0")
     if isinstance(node, AnyOf):

@@ -60,13 +60,14 @@ def _check_username(username):
     if not username:
         raise InvalidArgument("Username is empty", "USER-2n8fs", "Errors.User.Username.Empty")
     if len(username) > 200:
-        raise InvalidArgument("Username is too long (at most 200 characters)", "USER-2n8ft", "Errors.User.Username.Invalid")
+        raise InvalidArgument("Username is too long (at most 200 characters)", "USER-2n8ft",
+                              "Errors.User.Username.Invalid")
     return username
 
 
 # Longest accepted value of each human column (the columns' sizes).
 LIMITS = {"first_name": 200, "last_name": 200, "nick_name": 200, "display_name": 200,
-          "preferred_language": 35, "email": 320, "phone": 64}
+          "preferred_language": 255, "email": 320, "phone": 64}
 
 
 def _check_lengths(data):
@@ -207,7 +208,8 @@ def _write_metadata(user, metadata, editor, replace_prefix=None):
 
 
 def _profile_payload(columns):
-    return {k: v for k, v in columns.items() if k not in ("username_key", "email_key") and v not in (None, "", 0, False)}
+    hidden = ("username_key", "email_key")
+    return {k: v for k, v in columns.items() if k not in hidden and v not in (None, "", 0, False)}
 
 
 def _save(user, fields):
@@ -231,7 +233,8 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
             if User.select().where((User.org == org_id) & (User.username_key == columns["username_key"])).exists():
                 raise user_already_exists()
             now = utcnow()
-            user = User(id=user_id or new_id(), org=org_id, type=UserType.HUMAN, created_at=now, changed_at=now, **columns)
+            user = User(id=user_id or new_id(), org=org_id, type=UserType.HUMAN, created_at=now, changed_at=now,
+                        **columns)
             user.state = initial_state or UserState.ACTIVE
             if data.password:
                 user.password_hash = hash_password(data.password)
@@ -295,7 +298,8 @@ def replace_human(org_id, user_id, data: HumanInput, editor, *, expected_sequenc
             changed_fields += [getattr(User, f) for f in PROFILE_FIELDS]
             emit("user.human.profile.changed", _profile_payload(profile))
         if (columns["email"], columns["email_verified"]) != (user.email, user.email_verified):
-            user.email, user.email_key, user.email_verified = columns["email"], columns["email_key"], columns["email_verified"]
+            user.email, user.email_key = columns["email"], columns["email_key"]
+            user.email_verified = columns["email_verified"]
             changed_fields += [User.email, User.email_key, User.email_verified]
             emit("user.human.email.changed", {"email": user.email})
             if user.email_verified:
@@ -324,6 +328,21 @@ def replace_human(org_id, user_id, data: HumanInput, editor, *, expected_sequenc
         _touch(user, last)
         _save(user, changed_fields + [User.sequence, User.changed_at])
         return user
+
+
+def update_human(org_id, user_id, change, editor, *, expected_sequence=None):
+    """Read-modify-write of a human user in one transaction (SCIM PATCH).
+
+    change(user) gets the row locked against other writers and returns the new
+    HumanInput, so concurrent updates queue up instead of overwriting each other.
+    """
+    with transaction():
+        user = _load(org_id, user_id)
+        if not user.is_human:
+            raise user_not_found()
+        _check_version(user, expected_sequence)
+        data = change(user)
+        return replace_human(org_id, user_id, data, editor, expected_sequence=user.sequence)
 
 
 def delete_user(org_id, user_id, editor, *, expected_sequence=None, not_found_id="COMMAND-m9od"):

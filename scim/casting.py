@@ -13,6 +13,9 @@ from models.users import SCIM_PREFIX, HumanInput
 
 from .schemas import ENTERPRISE_SCHEMA, USER_SCHEMA
 
+# States that read as active: true (reference §8.2)
+ACTIVE_STATES = (UserState.ACTIVE, UserState.INITIAL)
+
 # (attribute, sub-attribute) -> domain field with a column
 COLUMNS = {
     ("id", None): "id",
@@ -31,6 +34,9 @@ LIST_METADATA = ("emails", "phoneNumbers", "ims", "photos", "addresses", "entitl
 ENTERPRISE_TEXT = ("employeeNumber", "costCenter", "organization", "division", "department")
 # metadata attribute name of an enterprise attribute (under SCIM_PREFIX)
 ENTERPRISE_KEY = "enterprise:{}"
+# A user always has a state, but SCIM's `active` can be unassigned (never sent, or
+# removed by PATCH); this marker keeps it unassigned in SCIM reads while the user stays active.
+ACTIVE_UNASSIGNED = (SCIM_PREFIX + "active", b"unassigned")
 
 
 def metadata_attr(schema_id, attribute, sub_attr=None):
@@ -94,7 +100,6 @@ def to_scim(user, metadata, users_url, manager_names=None):
         "preferredLanguage": user.preferred_language,
         "locale": _text(metadata, "locale"),
         "timezone": _text(metadata, "timezone"),
-        "active": user.state in (UserState.ACTIVE, UserState.INITIAL),
     }
     for attr in LIST_METADATA:
         resource[attr] = _json(metadata, attr)
@@ -113,7 +118,8 @@ def to_scim(user, metadata, users_url, manager_names=None):
             "displayName": (manager_names or {}).get(manager_id),
         })
     resource = _clean(resource)
-    resource["active"] = user.state in (UserState.ACTIVE, UserState.INITIAL)
+    if metadata.get(ACTIVE_UNASSIGNED[0]) != ACTIVE_UNASSIGNED[1] or user.state not in ACTIVE_STATES:
+        resource["active"] = user.state in ACTIVE_STATES
     if enterprise:
         resource["schemas"] = [USER_SCHEMA, ENTERPRISE_SCHEMA]
         resource[ENTERPRISE_SCHEMA] = enterprise
@@ -149,8 +155,12 @@ def _encode(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def from_scim(resource, *, email_verified=True, phone_verified=True):
-    """A HumanInput from a validated, canonical SCIM User resource."""
+def from_scim(resource, *, email_verified=True, phone_verified=True, unassign_missing_active=False):
+    """A HumanInput from a validated, canonical SCIM User resource.
+
+    A missing `active` means true on POST and PUT; after a PATCH (whose document
+    always carries `active` unless an operation removed it) it means unassigned.
+    """
     name = resource.get("name") or {}
     metadata = {}
     for attr in TEXT_METADATA:
@@ -168,6 +178,8 @@ def from_scim(resource, *, email_verified=True, phone_verified=True):
     manager = enterprise.get("manager") or {}
     if manager.get("value"):
         metadata[SCIM_PREFIX + ENTERPRISE_KEY.format("manager")] = _encode({"value": manager["value"]})
+    if unassign_missing_active and "active" not in resource:
+        metadata[ACTIVE_UNASSIGNED[0]] = ACTIVE_UNASSIGNED[1]
     email = _primary_value(resource.get("emails"))
     phone = _primary_value(resource.get("phoneNumbers"))
     return HumanInput(

@@ -2,9 +2,7 @@
 from flask import request
 
 from .errors import ScimError
-from .filter_parser import MAX_DEPTH, MAX_FILTER_LENGTH
 from .http import base_url, respond, settings
-from .patch import MAX_OPERATIONS
 from .schemas import (
     LIST_RESPONSE,
     RESOURCE_TYPE_SCHEMA,
@@ -38,9 +36,7 @@ def service_provider_config():
         "documentationUri": DOCS,
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
-        "filter": {"supported": True, "maxResults": settings().scim_max_count,
-                   # not part of RFC 7643; tells clients the limits we enforce
-                   "maxFilterLength": MAX_FILTER_LENGTH, "maxNestingDepth": MAX_DEPTH},
+        "filter": {"supported": True, "maxResults": settings().scim_max_count},
         "changePassword": {"supported": True},
         "sort": {"supported": True},
         "etag": {"supported": True},
@@ -49,7 +45,6 @@ def service_provider_config():
             "description": "A personal access token of a machine user, sent as Authorization: Bearer <token>",
             "specUri": "https://www.rfc-editor.org/info/rfc6750",
         }],
-        "maxPatchOperations": MAX_OPERATIONS,
         "meta": _meta("ServiceProviderConfig", "/ServiceProviderConfig"),
     })
 

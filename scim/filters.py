@@ -9,13 +9,13 @@ filtered in Python.
 import datetime
 
 from models import predicates as p
+from models.users import SCIM_PREFIX
 
 from . import filter_parser as fp
-from .casting import COLUMNS, metadata_attr
+from .casting import ACTIVE_STATES, ACTIVE_UNASSIGNED, COLUMNS, metadata_attr
 from .errors import ScimError
 from .schemas import resolve
 
-ACTIVE_STATES = (1, 6)  # ACTIVE and INITIAL read as active (reference §8.2)
 META_FIELDS = {"created": "created_at", "lastModified": "changed_at"}
 MULTI_SUBS = {"value", "type", "primary", "display"}
 # Only human users are SCIM resources (machine users are service accounts).
@@ -104,7 +104,8 @@ def _leaf(path, op, value=None):
         return p.Compare(META_FIELDS[sub_name], op, _datetime(value))
     if name == "active":
         if op == "pr":
-            return p.TRUE
+            key, marker = ACTIVE_UNASSIGNED
+            return p.Not(p.AnyOf(key[len(SCIM_PREFIX):], p.Compare("value", "eq", marker.decode())))
         if op not in ("eq", "ne") or not isinstance(value, bool):
             raise invalid("active supports eq and ne with true or false")
         active = p.Compare("state", "in", ACTIVE_STATES)
@@ -115,10 +116,21 @@ def _leaf(path, op, value=None):
     if definition["type"] == "complex" and definition["multiValued"]:
         sub_def = sub or _value_sub(definition)
         return _entry(name, _index_field(definition, sub_def), sub_def, op, value)
-    collection = metadata_attr(schema_id, name, sub_name if definition["type"] == "complex" and name == "name" else None)
+    name_part = sub_name if definition["type"] == "complex" and name == "name" else None
+    collection = metadata_attr(schema_id, name, name_part)
     if collection is None or (definition["type"] == "complex" and name != "name" and sub_name not in (None, "value")):
         raise invalid(f"{name} cannot be filtered")
-    return _entry(collection, "value", target, op, value)
+    return _single(collection, target, op, value)
+
+
+def _single(collection, definition, op, value):
+    """A condition on a single-valued metadata-backed attribute; unassigned reads like a NULL column."""
+    if op == "ne":
+        # like a column: "ne" holds for users without the attribute too
+        return p.Not(_single(collection, definition, "eq", value))
+    if op == "eq" and value is None:
+        return p.Not(_entry(collection, "value", definition, "pr", None))
+    return _entry(collection, "value", definition, op, value)
 
 
 def _value_path(node):
@@ -194,9 +206,13 @@ def to_predicate(node):
 def sort_field(sort_by):
     """The domain sort field for a sortBy attribute path."""
     try:
-        path = fp.parse_path(sort_by).path
+        parsed = fp.parse_path(sort_by)
     except fp.PathError:
         raise ScimError(400, f"invalid sortBy {sort_by!r}", "invalidValue") from None
+    if parsed.filter is not None:
+        # sortBy is an attribute path (RFC 7644 §3.4.2.3); a value filter would be silently ignored
+        raise ScimError(400, f"sortBy cannot contain a value filter: {sort_by!r}", "invalidValue")
+    path = parsed.path
     found = resolve(path.urn, path.attr, path.sub_attr)
     if found is not None:
         _, definition, sub = found

@@ -88,6 +88,12 @@ def apply(resource, operations, *, schema_resolver=resolve):
             if op == "remove":
                 raise ScimError(400, "remove needs a path", "noTarget")
             _apply_no_path(document, op, value, schema_resolver)
+        elif path.strip().lower() == ENTERPRISE_SCHEMA.lower():
+            # The extension's URN names its whole container (RFC 7643 §3.3).
+            if op == "remove":
+                document.pop(ENTERPRISE_SCHEMA, None)
+            else:
+                _apply_no_path(document, op, {ENTERPRISE_SCHEMA: value}, schema_resolver)
         else:
             _apply_path(document, op, path, value, schema_resolver, strict_readonly=True)
     return document
@@ -101,6 +107,8 @@ def _apply_no_path(document, op, value, schema_resolver):
             continue
         if key.lower() == ENTERPRISE_SCHEMA.lower() and isinstance(item, dict):
             for sub_key, sub_item in item.items():
+                if sub_key.lower() == "schemas":
+                    continue
                 _apply_path(document, op, f"{ENTERPRISE_SCHEMA}:{sub_key}", sub_item, schema_resolver,
                             strict_readonly=False)
         elif key.lower() == "schemas":
@@ -115,10 +123,28 @@ def _resolve_path(path, schema_resolver):
     except fp.PathError as error:
         raise ScimError(400, f"invalid path {path!r}: {error}", "invalidPath") from None
     attr = parsed.path
-    found = schema_resolver(attr.urn, attr.attr, attr.sub_attr)
+    # emails[type eq "work"].value: the sub-attribute after the brackets must exist as well
+    sub_attr = attr.sub_attr if attr.sub_attr is not None else parsed.sub_attr
+    found = schema_resolver(attr.urn, attr.attr, sub_attr)
     if found is None:
         raise ScimError(400, f"unknown attribute in path {path!r}", "invalidPath")
+    if parsed.filter is not None:
+        _check_filter_names(parsed.filter, found[1], path)
     return parsed, found
+
+
+def _check_filter_names(node, definition, path):
+    """Every name inside the brackets must be a sub-attribute of the filtered attribute."""
+    if isinstance(node, (fp.LogicalAnd, fp.LogicalOr)):
+        _check_filter_names(node.left, definition, path)
+        _check_filter_names(node.right, definition, path)
+    elif isinstance(node, fp.Negation):
+        _check_filter_names(node.expr, definition, path)
+    elif isinstance(node, (fp.Comparison, fp.Presence)):
+        subs = definition.get("subAttributes", ())
+        if not any(s["name"].lower() == node.path.attr.lower() for s in subs):
+            raise ScimError(400, f"{definition['name']} has no sub-attribute {node.path.attr!r} (path {path!r})",
+                            "invalidPath")
 
 
 def _container(document, schema_id):
@@ -146,7 +172,7 @@ def _apply_path(document, op, path, value, schema_resolver, *, strict_readonly):
     name = definition["name"]
     key = _key(container, name)
     if parsed.filter is not None:
-        _apply_filtered(container, key, definition, parsed, op, value)
+        _apply_filtered(container, key, definition, parsed, sub["name"] if sub else None, op, value)
     elif sub is not None:
         _apply_sub(container, key, definition, sub["name"], op, value)
     elif definition["multiValued"]:
@@ -251,10 +277,9 @@ def _single_primary(entries):
         entry.pop(_key(entry, "primary"), None)
 
 
-def _apply_filtered(container, key, definition, parsed, op, value):
+def _apply_filtered(container, key, definition, parsed, sub_name, op, value):
     if definition["type"] != "complex":
         raise ScimError(400, f"{definition['name']} has no sub-attributes to filter on", "invalidPath")
-    sub_name = parsed.sub_attr
     if not definition["multiValued"]:
         # remove manager[value eq "id"] (Entra)
         current = container.get(key)
@@ -283,7 +308,7 @@ def _apply_filtered(container, key, definition, parsed, op, value):
                 raise ScimError(400, f"{definition['name']} entries are objects", "invalidValue")
     else:
         # Entra: add/replace on emails[type eq "work"].value creates the missing entry.
-        entry = _entry_from_filter(parsed.filter)
+        entry = _entry_from_filter(parsed.filter, definition)
         if entry is None:
             raise ScimError(400, f"no {definition['name']} entry matches the path filter", "noTarget")
         if sub_name:
@@ -301,12 +326,14 @@ def _apply_filtered(container, key, definition, parsed, op, value):
         container.pop(key, None)
 
 
-def _entry_from_filter(node):
+def _entry_from_filter(node, definition):
     """{sub: value} from a filter made only of eq comparisons joined by and; else None."""
     if isinstance(node, fp.Comparison) and node.op == "eq" and node.path.sub_attr is None:
-        return {node.path.attr: node.value}
+        subs = definition.get("subAttributes", ())
+        name = next((s["name"] for s in subs if s["name"].lower() == node.path.attr.lower()), node.path.attr)
+        return {name: node.value}
     if isinstance(node, fp.LogicalAnd):
-        left, right = _entry_from_filter(node.left), _entry_from_filter(node.right)
+        left, right = _entry_from_filter(node.left, definition), _entry_from_filter(node.right, definition)
         if left is not None and right is not None:
             return {**left, **right}
     return None

@@ -1,4 +1,6 @@
 """`attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9) on rendered resources."""
+import copy
+
 from .errors import ScimError
 from .schemas import ENTERPRISE_SCHEMA, USER_SCHEMA
 
@@ -32,6 +34,20 @@ def _is_extension(urn):
     return urn is not None and urn.lower() == ENTERPRISE_SCHEMA.lower()
 
 
+# (schema, attribute, sub-attribute) with returned "request": only there when named in attributes.
+REQUEST_ONLY = ((ENTERPRISE_SCHEMA, "manager", "displayName"),)
+
+
+def _drop_request_only(resource, wanted):
+    for urn, attr, sub in REQUEST_ONLY:
+        named = any(_is_extension(u) and a and a.lower() == attr.lower() for u, a, _ in wanted)
+        container = resource.get(urn) if urn == ENTERPRISE_SCHEMA else resource
+        if named or not isinstance(container, dict) or not isinstance(container.get(attr), dict):
+            continue
+        container[attr] = {k: v for k, v in container[attr].items() if k != sub}
+    return resource
+
+
 def project(resource, attributes=None, excluded=None):
     """Apply attributes (a whitelist) or excludedAttributes (a blacklist) to one resource."""
     if attributes:
@@ -61,8 +77,8 @@ def project(resource, attributes=None, excluded=None):
                     target[key] = picked
         if ENTERPRISE_SCHEMA in result and ENTERPRISE_SCHEMA not in result.get("schemas", []):
             result["schemas"] = result["schemas"] + [ENTERPRISE_SCHEMA]
-        return result
-    result = dict(resource)
+        return _drop_request_only(copy.deepcopy(result), wanted)
+    result = _drop_request_only(copy.deepcopy(resource), [])
     if excluded:
         for urn, attr, sub in _parse(excluded):
             if attr is None:

@@ -103,7 +103,8 @@ ENTERPRISE_ATTRIBUTES = [
     attr("manager", "complex", description="The User's manager", sub=[
         attr("value", case_exact=True, description="The id of the SCIM resource representing the User's manager"),
         attr("$ref", "reference", ref_types=["User"], description="The URI of the SCIM resource of the manager"),
-        attr("displayName", mutability="readOnly", description="The displayName of the User's manager"),
+        attr("displayName", mutability="readOnly", returned="request",
+             description="The displayName of the User's manager, returned when requested by attributes"),
     ]),
 ]
 

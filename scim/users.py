@@ -2,7 +2,6 @@
 from flask import Response, request
 
 from models import users as domain
-from models.errors import VersionMismatch
 from models.predicates import TRUE, and_
 from models.search import search_users
 from models.tables import UserMetadata, UserType
@@ -17,8 +16,8 @@ from .projection import project
 from .schemas import LIST_RESPONSE, SEARCH_REQUEST, ZITADEL_IGNORE_PASSWORD
 from .validation import validate_user
 
-# Attempts of a PATCH without If-Match that races another writer.
-PATCH_ATTEMPTS = 3
+# Largest row offset sent to the database (both stop at 2**63 - 1).
+MAX_OFFSET = 2**62
 
 
 def _users_url():
@@ -48,12 +47,14 @@ def _human(org_id, user_id):
 def _ignore_password_on_create(principal):
     if settings().scim_ignore_password_on_create:
         return True
-    row = UserMetadata.get_or_none((UserMetadata.user == principal.user_id) & (UserMetadata.key == ZITADEL_IGNORE_PASSWORD))
+    row = UserMetadata.get_or_none(
+        (UserMetadata.user == principal.user_id) & (UserMetadata.key == ZITADEL_IGNORE_PASSWORD))
     return row is not None and bytes(row.value).strip().lower() == b"true"
 
 
-def _input(resource):
-    return from_scim(resource, email_verified=settings().scim_email_verified,
+def _input(resource, unassign_missing_active=False):
+    return from_scim(resource, unassign_missing_active=unassign_missing_active,
+                     email_verified=settings().scim_email_verified,
                      phone_verified=settings().scim_phone_verified)
 
 
@@ -99,20 +100,16 @@ def patch(user_id):
     principal, org_id = context("user.write")
     operations = parse_patch(read_json())
     wanted = expected_version()
-    for attempt in range(PATCH_ATTEMPTS):
-        user = _human(org_id, user_id)
+    _human(org_id, user_id)
+
+    def change(user):
+        # Runs with the user locked: the document patched is the one being replaced.
         if wanted is not None and user.sequence != wanted:
             raise ScimError(412, f"the resource is at version {version_of(user)}")
         document = apply_patch(_render([user], org_id)[0], operations)
-        resource = validate_user(document)
-        try:
-            user = domain.replace_human(org_id, user_id, _input(resource), principal.editor_id,
-                                        expected_sequence=user.sequence)
-            break
-        except VersionMismatch:
-            # Someone wrote in between. With If-Match that is the caller's 412; without, start over.
-            if wanted is not None or attempt == PATCH_ATTEMPTS - 1:
-                raise
+        return _input(validate_user(document), unassign_missing_active=True)
+
+    user = domain.update_human(org_id, user_id, change, principal.editor_id)
     return _one(user, org_id, attributes=request.args.get("attributes"),
                 excluded=request.args.get("excludedAttributes"))
 
@@ -132,8 +129,9 @@ def _page(filter_text, sort_by, sort_order, start_index, count, attributes, excl
     start_index = max(1, start_index)
     count = min(max(0, count), settings().scim_max_count)
     predicate = and_(predicate or TRUE, filters.HUMANS)
+    # A startIndex past any real table is simply an empty page.
     total, users = search_users(org_id, predicate, sort=sort, ascending=sort_order != "descending",
-                                offset=start_index - 1, limit=count)
+                                offset=min(start_index - 1, MAX_OFFSET), limit=count)
     resources = [project(r, attributes, excluded) for r in _render(users, org_id)] if count else []
     return respond({"schemas": [LIST_RESPONSE], "totalResults": total, "itemsPerPage": len(resources),
                     "startIndex": start_index, "Resources": resources})

@@ -24,7 +24,16 @@ class LaxString(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
-        return super()._deserialize(value, attr, data, **kwargs)
+        value = super()._deserialize(value, attr, data, **kwargs)
+        # Neither can be stored: PostgreSQL text refuses U+0000, and a lone surrogate
+        # (legal in JSON as "\ud800") has no UTF-8 form for either database.
+        if "\x00" in value:
+            raise ValidationError("must not contain U+0000")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("must not contain an unpaired UTF-16 surrogate") from None
+        return value
 
 
 def _canonical_keys(data, attributes):
@@ -153,4 +162,14 @@ def validate_user(data):
         raise ScimError(400, f"invalid attribute {_first_error(error.messages)}", "invalidValue") from None
     if not resource.get("userName"):
         raise ScimError(400, "userName is required", "invalidValue")
+    for definition in SCHEMAS[USER_SCHEMA]["attributes"]:
+        if definition["multiValued"] and resource.get(definition["name"]):
+            _single_primary(resource[definition["name"]])
     return resource
+
+
+def _single_primary(entries):
+    """At most one entry may be primary (RFC 7643 §2.4); as in PATCH, the last one marked wins."""
+    marked = [e for e in entries if isinstance(e, dict) and e.get("primary") is True]
+    for entry in marked[:-1]:
+        entry.pop("primary")

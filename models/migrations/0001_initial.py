@@ -39,7 +39,7 @@ def up(migrator, db):
         last_name = pw.CharField(max_length=200, null=True)
         nick_name = pw.CharField(max_length=200, null=True)
         display_name = pw.CharField(max_length=200, null=True)
-        preferred_language = pw.CharField(max_length=35, null=True)
+        preferred_language = pw.CharField(max_length=255, null=True)
         gender = pw.SmallIntegerField(default=0)
         email = pw.CharField(max_length=320, null=True)
         email_key = pw.CharField(max_length=320, null=True)
