@@ -27,6 +27,8 @@ JSON_ATTRS = {
 MAX_INDEXED_VALUE = 1024
 
 PROFILE_FIELDS = ("first_name", "last_name", "nick_name", "display_name", "preferred_language", "gender")
+# Name columns with a casefolded twin (<name>_key) for case-insensitive search.
+FOLDED_NAMES = ("first_name", "last_name", "nick_name", "display_name")
 
 
 @dataclasses.dataclass
@@ -92,6 +94,7 @@ def _human_columns(data):
         "gender": data.gender or 0,
         "email": data.email,
         "email_key": fold(data.email) if data.email else None,
+        **{f"{name}_key": fold(getattr(data, name)) for name in FOLDED_NAMES},
         "email_verified": bool(data.email and data.email_verified),
         "phone": data.phone,
         "phone_verified": bool(data.phone and data.phone_verified),
@@ -208,7 +211,7 @@ def _write_metadata(user, metadata, editor, replace_prefix=None):
 
 
 def _profile_payload(columns):
-    hidden = ("username_key", "email_key")
+    hidden = ("username_key", "email_key", *(f"{name}_key" for name in FOLDED_NAMES))
     return {k: v for k, v in columns.items() if k not in hidden and v not in (None, "", 0, False)}
 
 
@@ -293,9 +296,10 @@ def replace_human(org_id, user_id, data: HumanInput, editor, *, expected_sequenc
             emit("user.username.changed", {"userName": user.username})
         profile = {f: columns[f] for f in PROFILE_FIELDS}
         if any(getattr(user, f) != v for f, v in profile.items()):
-            for f, v in profile.items():
-                setattr(user, f, v)
-            changed_fields += [getattr(User, f) for f in PROFILE_FIELDS]
+            twins = [f"{name}_key" for name in FOLDED_NAMES]
+            for f in (*PROFILE_FIELDS, *twins):
+                setattr(user, f, columns[f])
+            changed_fields += [getattr(User, f) for f in (*PROFILE_FIELDS, *twins)]
             emit("user.human.profile.changed", _profile_payload(profile))
         if (columns["email"], columns["email_verified"]) != (user.email, user.email_verified):
             user.email, user.email_key = columns["email"], columns["email_key"]

@@ -353,3 +353,11 @@ def test_search_filter_of_the_wrong_type_is_400(scim):
     response = scim.post("/Users/.search", {"schemas": [SEARCH], "filter": ["userName pr"]})
     assert response.status_code == 400
     assert response.get_json()["schemas"] == [ERROR]
+
+
+def test_name_filters_fold_non_ascii_case(scim):
+    """caseExact false holds beyond ASCII: 'émile' finds 'Émile' (folded twin columns, both databases)."""
+    scim.create_user("emile@example.com", name={"givenName": "Ärne", "familyName": "Émile"}, nickName="Ōno")
+    for query in ('name.familyName eq "émile"', 'name.givenName sw "ä"', 'nickName eq "ōNO"'):
+        body = scim.get("/Users?filter=" + query).get_json()
+        assert [r["userName"] for r in body["Resources"]] == ["emile@example.com"], query
