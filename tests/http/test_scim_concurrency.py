@@ -5,9 +5,8 @@ import threading
 
 from models.db import db
 from models.tables import User
+from tests.http.scim_helpers import CORE, PATCH_OP
 
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 THREADS = 20
 
 

@@ -11,33 +11,9 @@ from models.db import db
 from models.passwords import verify_password
 from models.tables import User, UserMetadata
 from tests.conftest import ScimClient, make_tenant
+from tests.http.scim_helpers import CORE, ENTERPRISE, SCIM_JSON, assert_scim_error, user_names
 
-SCIM_JSON = "application/scim+json"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 IGNORE_PASSWORD = "urn:zitadel:scim:ignorePasswordOnCreate"
-
-
-def assert_scim_error(response, status, scim_type=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == SCIM_JSON
-    body = response.get_json()
-    assert body["schemas"] == [ERROR]
-    assert body["status"] == str(status)
-    assert isinstance(body["detail"], str) and body["detail"]
-    if scim_type is not None:
-        assert body.get("scimType") == scim_type
-    return body
-
-
-def user_names(scim, filter_text=None):
-    query = {"count": 1000}
-    if filter_text:
-        query["filter"] = filter_text
-    response = scim.get("/Users", query_string=query)
-    assert response.status_code == 200, response.get_json()
-    return sorted(r["userName"] for r in response.get_json()["Resources"])
 
 
 def post_raw(scim, data, content_type=SCIM_JSON):

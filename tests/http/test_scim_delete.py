@@ -3,23 +3,7 @@ import pytest
 
 from models.db import db
 from models.tables import Event, User, UserAttr, UserMetadata
-
-SCIM_JSON = "application/scim+json"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-
-
-def assert_scim_error(response, status, scim_type=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == SCIM_JSON
-    body = response.get_json()
-    assert body["schemas"] == [ERROR]
-    assert body["status"] == str(status)
-    assert isinstance(body["detail"], str) and body["detail"]
-    if scim_type is not None:
-        assert body.get("scimType") == scim_type
-    return body
+from tests.http.scim_helpers import ENTERPRISE, assert_scim_error
 
 
 @pytest.fixture

@@ -5,11 +5,8 @@ so the payloads are checked field by field, without a token.
 """
 import pytest
 
-SCIM_JSON = "application/scim+json"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+from tests.http.scim_helpers import CORE, ENTERPRISE, LIST_RESPONSE, SCIM_JSON, assert_scim_error
+
 SPC = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RESOURCE_TYPE = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
@@ -28,18 +25,6 @@ ATTRIBUTE_TYPES = {"string", "boolean", "decimal", "integer", "dateTime", "binar
 MUTABILITIES = {"readOnly", "readWrite", "immutable", "writeOnly"}
 RETURNED = {"always", "never", "default", "request"}
 UNIQUENESS = {"none", "server", "global"}
-
-
-def assert_scim_error(response, status, scim_type=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == SCIM_JSON
-    body = response.get_json()
-    assert body["schemas"] == [ERROR]
-    assert body["status"] == str(status)
-    assert isinstance(body["detail"], str) and body["detail"]
-    if scim_type is not None:
-        assert body.get("scimType") == scim_type
-    return body
 
 
 def get_json(client, path):

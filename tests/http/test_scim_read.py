@@ -1,24 +1,7 @@
 """GET /Users/{id}, attributes/excludedAttributes on every read form, ETags (RFC 7644 §3.4, §3.9, §3.14)."""
 import pytest
 
-SCIM_JSON = "application/scim+json"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-
-
-def assert_scim_error(response, status, scim_type=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == SCIM_JSON
-    body = response.get_json()
-    assert body["schemas"] == [ERROR]
-    assert body["status"] == str(status)
-    assert isinstance(body["detail"], str) and body["detail"]
-    if scim_type is not None:
-        assert body.get("scimType") == scim_type
-    return body
+from tests.http.scim_helpers import CORE, ENTERPRISE, LIST_RESPONSE, SCIM_JSON, SEARCH, assert_scim_error
 
 
 @pytest.fixture
