@@ -7,6 +7,7 @@ from .errors import InvalidArgument, user_already_exists
 from .ids import new_id
 from .search import fold
 from .tables import User, UserState, UserType, utcnow
+from .users import is_username_clash
 
 
 def create_machine(org_id, username, name, editor, *, description=None, access_token_type=0, user_id=None):
@@ -28,6 +29,6 @@ def create_machine(org_id, username, name, editor, *, description=None, access_t
             user.save(only=[User.sequence])
             return user
     except pw.IntegrityError as error:
-        if "username_key" in str(error):
+        if is_username_clash(error):
             raise user_already_exists() from None
         raise

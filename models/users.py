@@ -53,7 +53,8 @@ class HumanInput:
     metadata: dict = dataclasses.field(default_factory=dict)
 
 
-def _is_username_clash(error):
+def is_username_clash(error):
+    """Whether an IntegrityError is the (org, casefolded userName) unique index."""
     return "username_key" in str(error)
 
 
@@ -219,7 +220,7 @@ def _save(user, fields):
     try:
         user.save(only=fields)
     except pw.IntegrityError as error:
-        if _is_username_clash(error):
+        if is_username_clash(error):
             raise user_already_exists() from None
         raise
 
@@ -257,7 +258,7 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
             user.save(only=[User.state, User.sequence, User.changed_at])
             return user
     except pw.IntegrityError as error:
-        if _is_username_clash(error):
+        if is_username_clash(error):
             raise user_already_exists() from None
         if "PRIMARY" in str(error).upper() or "pkey" in str(error):
             raise AlreadyExists("Errors.User.AlreadyExisting", "COMMAND-k2una", "Errors.User.AlreadyExisting") from None
@@ -275,63 +276,74 @@ def _active_events(user, active):
     return None
 
 
-def replace_human(org_id, user_id, data: HumanInput, editor, *, expected_sequence=None, metadata_prefix=SCIM_PREFIX):
-    """Replace every writable attribute of a human user (SCIM PUT and PATCH)."""
-    columns = _human_columns(data)
+def _load_human(org_id, user_id, expected_sequence):
+    """The human user, locked for writing, at the expected version (if one is given)."""
+    user = _load(org_id, user_id)
+    if not user.is_human:
+        raise user_not_found()
+    _check_version(user, expected_sequence)
+    return user
+
+
+def replace_human(org_id, user_id, data: HumanInput, editor, *, expected_sequence=None):
+    """Replace every writable attribute of a human user (SCIM PUT)."""
     with transaction():
-        user = _load(org_id, user_id)
-        if not user.is_human:
-            raise user_not_found()
-        _check_version(user, expected_sequence)
-        last = None
-        changed_fields = []
+        return _replace_loaded(_load_human(org_id, user_id, expected_sequence), data, editor)
 
-        def emit(event_type, payload=None):
-            nonlocal last
-            last = events.append("user", user.id, org_id, event_type, editor, payload)
 
-        if columns["username"] != user.username:
-            user.username, user.username_key = columns["username"], columns["username_key"]
-            changed_fields += [User.username, User.username_key]
-            emit("user.username.changed", {"userName": user.username})
-        profile = {f: columns[f] for f in PROFILE_FIELDS}
-        if any(getattr(user, f) != v for f, v in profile.items()):
-            twins = [f"{name}_key" for name in FOLDED_NAMES]
-            for f in (*PROFILE_FIELDS, *twins):
-                setattr(user, f, columns[f])
-            changed_fields += [getattr(User, f) for f in (*PROFILE_FIELDS, *twins)]
-            emit("user.human.profile.changed", _profile_payload(profile))
-        if (columns["email"], columns["email_verified"]) != (user.email, user.email_verified):
-            user.email, user.email_key = columns["email"], columns["email_key"]
-            user.email_verified = columns["email_verified"]
-            changed_fields += [User.email, User.email_key, User.email_verified]
-            emit("user.human.email.changed", {"email": user.email})
-            if user.email_verified:
-                emit("user.human.email.verified")
-        if (columns["phone"], columns["phone_verified"]) != (user.phone, user.phone_verified):
-            removed = not columns["phone"]
-            user.phone, user.phone_verified = columns["phone"], columns["phone_verified"]
-            changed_fields += [User.phone, User.phone_verified]
-            emit("user.human.phone.removed" if removed else "user.human.phone.changed", {"phone": user.phone})
-        if data.password:
-            user.password_hash = hash_password(data.password)
-            user.password_change_required = data.password_change_required
-            user.password_changed_at = utcnow()
-            changed_fields += [User.password_hash, User.password_change_required, User.password_changed_at]
-            emit("user.human.password.changed", {"changeRequired": data.password_change_required})
-        state_event = _active_events(user, data.active)
-        if state_event:
-            changed_fields.append(User.state)
-            emit(state_event)
-        meta_last, scim_changed = _write_metadata(user, data.metadata, editor, replace_prefix=metadata_prefix)
-        last = meta_last or last
-        if last is None:
-            return user
-        if scim_changed or User.email in changed_fields or User.phone in changed_fields:
-            reindex(user)
-        _touch(user, last)
-        _save(user, changed_fields + [User.sequence, User.changed_at])
+def _replace_loaded(user, data, editor):
+    """Apply data to a loaded, locked human user; appends the events of what changed."""
+    columns = _human_columns(data)
+    org_id = user.org_id
+    last = None
+    changed_fields = []
+
+    def emit(event_type, payload=None):
+        nonlocal last
+        last = events.append("user", user.id, org_id, event_type, editor, payload)
+
+    if columns["username"] != user.username:
+        user.username, user.username_key = columns["username"], columns["username_key"]
+        changed_fields += [User.username, User.username_key]
+        emit("user.username.changed", {"userName": user.username})
+    profile = {f: columns[f] for f in PROFILE_FIELDS}
+    if any(getattr(user, f) != v for f, v in profile.items()):
+        twins = [f"{name}_key" for name in FOLDED_NAMES]
+        for f in (*PROFILE_FIELDS, *twins):
+            setattr(user, f, columns[f])
+        changed_fields += [getattr(User, f) for f in (*PROFILE_FIELDS, *twins)]
+        emit("user.human.profile.changed", _profile_payload(profile))
+    if (columns["email"], columns["email_verified"]) != (user.email, user.email_verified):
+        user.email, user.email_key = columns["email"], columns["email_key"]
+        user.email_verified = columns["email_verified"]
+        changed_fields += [User.email, User.email_key, User.email_verified]
+        emit("user.human.email.changed", {"email": user.email})
+        if user.email_verified:
+            emit("user.human.email.verified")
+    if (columns["phone"], columns["phone_verified"]) != (user.phone, user.phone_verified):
+        removed = not columns["phone"]
+        user.phone, user.phone_verified = columns["phone"], columns["phone_verified"]
+        changed_fields += [User.phone, User.phone_verified]
+        emit("user.human.phone.removed" if removed else "user.human.phone.changed", {"phone": user.phone})
+    if data.password:
+        user.password_hash = hash_password(data.password)
+        user.password_change_required = data.password_change_required
+        user.password_changed_at = utcnow()
+        changed_fields += [User.password_hash, User.password_change_required, User.password_changed_at]
+        emit("user.human.password.changed", {"changeRequired": data.password_change_required})
+    state_event = _active_events(user, data.active)
+    if state_event:
+        changed_fields.append(User.state)
+        emit(state_event)
+    meta_last, scim_changed = _write_metadata(user, data.metadata, editor, replace_prefix=SCIM_PREFIX)
+    last = meta_last or last
+    if last is None:
         return user
+    if scim_changed or User.email in changed_fields or User.phone in changed_fields:
+        reindex(user)
+    _touch(user, last)
+    _save(user, changed_fields + [User.sequence, User.changed_at])
+    return user
 
 
 def update_human(org_id, user_id, change, editor, *, expected_sequence=None):
@@ -341,17 +353,16 @@ def update_human(org_id, user_id, change, editor, *, expected_sequence=None):
     HumanInput, so concurrent updates queue up instead of overwriting each other.
     """
     with transaction():
-        user = _load(org_id, user_id)
-        if not user.is_human:
-            raise user_not_found()
-        _check_version(user, expected_sequence)
-        data = change(user)
-        return replace_human(org_id, user_id, data, editor, expected_sequence=user.sequence)
+        user = _load_human(org_id, user_id, expected_sequence)
+        return _replace_loaded(user, change(user), editor)
 
 
-def delete_user(org_id, user_id, editor, *, expected_sequence=None, not_found_id="COMMAND-m9od"):
+def delete_user(org_id, user_id, editor, *, expected_sequence=None, only_type=None, not_found_id="COMMAND-m9od"):
+    """Remove a user (of only_type, when given: SCIM deletes humans only)."""
     with transaction():
         user = _load(org_id, user_id, not_found_id=not_found_id)
+        if only_type is not None and user.type != only_type:
+            raise user_not_found(not_found_id)
         _check_version(user, expected_sequence)
         last = events.append("user", user.id, org_id, "user.removed", editor, {"userName": user.username})
         user.delete_instance(recursive=False)

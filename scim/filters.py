@@ -9,6 +9,7 @@ filtered in Python.
 import datetime
 
 from models import predicates as p
+from models.tables import UserType
 from models.users import SCIM_PREFIX
 
 from . import filter_parser as fp
@@ -19,7 +20,7 @@ from .schemas import resolve
 META_FIELDS = {"created": "created_at", "lastModified": "changed_at"}
 MULTI_SUBS = {"value", "type", "primary", "display"}
 # Only human users are SCIM resources (machine users are service accounts).
-HUMANS = p.Compare("type", "eq", 1)
+HUMANS = p.Compare("type", "eq", UserType.HUMAN)
 
 
 def invalid(detail):

@@ -4,7 +4,7 @@ from flask import Response, request
 from models import users as domain
 from models.predicates import TRUE, and_
 from models.search import search_users
-from models.tables import UserMetadata, UserType
+from models.tables import UserType
 
 from . import filters
 from .casting import from_scim, manager_ids, to_scim, version_of
@@ -47,9 +47,8 @@ def _human(org_id, user_id):
 def _ignore_password_on_create(principal):
     if settings().scim_ignore_password_on_create:
         return True
-    row = UserMetadata.get_or_none(
-        (UserMetadata.user == principal.user_id) & (UserMetadata.key == ZITADEL_IGNORE_PASSWORD))
-    return row is not None and bytes(row.value).strip().lower() == b"true"
+    switch = domain.metadata_of([principal.user_id])[principal.user_id].get(ZITADEL_IGNORE_PASSWORD)
+    return switch is not None and switch.strip().lower() == b"true"
 
 
 def _input(resource, unassign_missing_active=False):
@@ -89,7 +88,6 @@ def _etag_equals(header, user):
 def replace(user_id):
     principal, org_id = context("user.write")
     resource = validate_user(read_json())
-    _human(org_id, user_id)
     user = domain.replace_human(org_id, user_id, _input(resource), principal.editor_id,
                                 expected_sequence=expected_version())
     return _one(user, org_id, attributes=request.args.get("attributes"),
@@ -100,7 +98,6 @@ def patch(user_id):
     principal, org_id = context("user.write")
     operations = parse_patch(read_json())
     wanted = expected_version()
-    _human(org_id, user_id)
 
     def change(user):
         # Runs with the user locked: the document patched is the one being replaced.
@@ -116,8 +113,8 @@ def patch(user_id):
 
 def delete(user_id):
     principal, org_id = context("user.delete")
-    _human(org_id, user_id)
-    domain.delete_user(org_id, user_id, principal.editor_id, expected_sequence=expected_version())
+    domain.delete_user(org_id, user_id, principal.editor_id, expected_sequence=expected_version(),
+                       only_type=UserType.HUMAN)
     return Response(status=204)
 
 
