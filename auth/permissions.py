@@ -27,6 +27,11 @@ PERMISSIONS = {
     ),
 }
 
+# Groups are ours, not ZITADEL's: whoever may manage users may manage their groups.
+PERMISSIONS["group.read"] = PERMISSIONS["user.read"]
+PERMISSIONS["group.write"] = PERMISSIONS["user.write"]
+PERMISSIONS["group.delete"] = PERMISSIONS["user.delete"]
+
 # Roles valid in each scope: instance roles start with IAM_, org roles with ORG_ (or PROJECT_ for
 # project-level grants an org can hold).
 IAM_ROLES = sorted({r for roles in PERMISSIONS.values() for r in roles if r.startswith("IAM_")})

@@ -10,7 +10,7 @@ import peewee as pw
 
 from .errors import InvalidArgument
 from .predicates import And, AnyOf, Compare, Const, Not, Or, Present
-from .tables import User, UserAttr, UserMetadata
+from .tables import Group, GroupMember, User, UserAttr, UserMetadata
 
 # field -> (column, casefolded twin column or None)
 USER_FIELDS = {
@@ -39,6 +39,31 @@ ATTR_FIELDS = {
 METADATA_FIELDS = {
     "key": (UserMetadata.key, None),
     "value": (UserMetadata.value, None),
+}
+
+GROUP_FIELDS = {
+    "id": (Group.id, None),
+    "display_name": (Group.display_name, Group.display_name_key),
+    "external_id": (Group.external_id, None),
+    "created_at": (Group.created_at, None),
+    "changed_at": (Group.changed_at, None),
+}
+
+MEMBER_FIELDS = {
+    "value": (GroupMember.user, None),
+}
+
+# a user's groups (SCIM groups.value), read from the memberships
+USER_GROUP_FIELDS = {
+    "value": (GroupMember.group, None),
+}
+
+GROUP_SORT_FIELDS = {
+    "id": Group.id,
+    "display_name": Group.display_name_key,
+    "external_id": Group.external_id,
+    "created_at": Group.created_at,
+    "changed_at": Group.changed_at,
 }
 
 SORT_FIELDS = {
@@ -106,7 +131,7 @@ def _compare(fields, node):
     raise InvalidArgument(f"unknown operator {op}")
 
 
-def _compile(node, fields, scope):
+def _compile(node, fields, collections):
     if isinstance(node, Compare):
         return _compare(fields, node)
     if isinstance(node, Present):
@@ -117,67 +142,92 @@ def _compile(node, fields, scope):
             return column.is_null(False) & (column != "")
         return column.is_null(False)
     if isinstance(node, And):
-        expr = _compile(node.parts[0], fields, scope)
+        expr = _compile(node.parts[0], fields, collections)
         for part in node.parts[1:]:
-            expr = expr & _compile(part, fields, scope)
+            expr = expr & _compile(part, fields, collections)
         return expr
     if isinstance(node, Or):
-        expr = _compile(node.parts[0], fields, scope)
+        expr = _compile(node.parts[0], fields, collections)
         for part in node.parts[1:]:
-            expr = expr | _compile(part, fields, scope)
+            expr = expr | _compile(part, fields, collections)
         return pw.NodeList((pw.SQL("("), expr, pw.SQL(")")), glue="")
     if isinstance(node, Not):
         # SQL's NOT of an unknown (a comparison with a NULL column) is unknown, which would drop
         # the rows where the attribute is unassigned; a filter condition is simply false there.
-        return ~pw.fn.COALESCE(_compile(node.part, fields, scope), False)
+        return ~pw.fn.COALESCE(_compile(node.part, fields, collections), False)
     if isinstance(node, Const):
         return pw.SQL("1 = 1") if node.value else pw.SQL("1 = 0")
     if isinstance(node, AnyOf):
-        if scope is None:
+        if collections is None:
             raise InvalidArgument("multi-valued attributes cannot be nested")
-        return _any_of(node, scope)
+        return collections(node)
     raise InvalidArgument(f"unsupported query element {type(node).__name__}")
 
 
-def _any_of(node, org_id):
-    """EXISTS over entries; written as IN (subquery) so the (org, attr, value) index drives it."""
-    if node.collection == "metadata":
-        sub = UserMetadata.select(UserMetadata.user).where(_compile(node.where, METADATA_FIELDS, None))
-    else:
-        where = (UserAttr.org_id == org_id) & (UserAttr.attr == node.collection)
-        sub = UserAttr.select(UserAttr.user).where(where & _compile(node.where, ATTR_FIELDS, None))
-    return User.id.in_(sub)
+def _user_collections(org_id):
+    """AnyOf over a user's metadata or its indexed SCIM values, as IN (subquery) so an index drives it."""
+    def collection(node):
+        if node.collection == "metadata":
+            sub = UserMetadata.select(UserMetadata.user).where(_compile(node.where, METADATA_FIELDS, None))
+        elif node.collection == "groups":
+            sub = GroupMember.select(GroupMember.user).where(_compile(node.where, USER_GROUP_FIELDS, None))
+        else:
+            where = (UserAttr.org_id == org_id) & (UserAttr.attr == node.collection)
+            sub = UserAttr.select(UserAttr.user).where(where & _compile(node.where, ATTR_FIELDS, None))
+        return User.id.in_(sub)
+    return collection
+
+
+def _group_collections(node):
+    if node.collection != "members":
+        raise InvalidArgument(f"groups have no {node.collection}")
+    sub = GroupMember.select(GroupMember.group).where(_compile(node.where, MEMBER_FIELDS, None))
+    return Group.id.in_(sub)
 
 
 def user_condition(org_id, predicate):
     """SQL condition: users of org_id that satisfy predicate."""
-    return (User.org == org_id) & _compile(predicate, USER_FIELDS, org_id)
+    return (User.org == org_id) & _compile(predicate, USER_FIELDS, _user_collections(org_id))
 
 
-def sort_column(field):
+def group_condition(org_id, predicate):
+    return (Group.org == org_id) & _compile(predicate, GROUP_FIELDS, _group_collections)
+
+
+def sort_column(field, sort_fields=None):
     try:
-        return SORT_FIELDS[field]
+        return (sort_fields or SORT_FIELDS)[field]
     except KeyError:
         raise InvalidArgument(f"cannot sort by {field}") from None
 
 
-def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
-    """Return (total, users) for one page. total is None when count is False."""
-    condition = user_condition(org_id, predicate)
+def _page(table, condition, sort_fields, *, sort, ascending, offset, limit, count):
     order = []
     if sort is not None:
-        column = sort_column(sort)
+        column = sort_column(sort, sort_fields)
         order.append(column.asc(nulls="LAST") if ascending else column.desc(nulls="LAST"))
-    order.append(User.id.asc() if ascending else User.id.desc())
+    order.append(table.id.asc() if ascending else table.id.desc())
     # The total rides along with the page (a window function): one query instead of two.
-    columns = [User, pw.fn.COUNT(pw.SQL("*")).over().alias("total_count")] if count else [User]
-    page = User.select(*columns).where(condition).order_by(*order).offset(offset or None)
+    columns = [table, pw.fn.COUNT(pw.SQL("*")).over().alias("total_count")] if count else [table]
+    page = table.select(*columns).where(condition).order_by(*order).offset(offset or None)
     if limit is not None:
         page = page.limit(limit)
-    users = list(page)
+    rows = list(page)
     if not count:
-        return None, users
-    if users:
-        return users[0].total_count, users
+        return None, rows
+    if rows:
+        return rows[0].total_count, rows
     # An empty page: either nothing matches, or the page lies beyond the end.
-    return (User.select().where(condition).count() if offset or limit == 0 else 0), users
+    return (table.select().where(condition).count() if offset or limit == 0 else 0), rows
+
+
+def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
+    """Return (total, users) for one page. total is None when count is False."""
+    return _page(User, user_condition(org_id, predicate), SORT_FIELDS, sort=sort, ascending=ascending,
+                 offset=offset, limit=limit, count=count)
+
+
+def search_groups(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
+    """Return (total, groups) for one page, as search_users."""
+    return _page(Group, group_condition(org_id, predicate), GROUP_SORT_FIELDS, sort=sort, ascending=ascending,
+                 offset=offset, limit=limit, count=count)

@@ -179,4 +179,36 @@ class PersonalAccessToken(BaseModel):
     sequence = pw.BigIntegerField(default=0)
 
 
-ALL_TABLES = [Org, User, UserMetadata, UserAttr, Event, Member, PersonalAccessToken]
+class Group(BaseModel):
+    """A SCIM group of users (flat: members are users, not groups)."""
+
+    id = pw.CharField(primary_key=True, max_length=32)
+    org = pw.ForeignKeyField(Org, backref="groups", on_delete="CASCADE")
+    display_name = pw.CharField(max_length=255)
+    # casefolded displayName: the unique key and the index for case-insensitive lookups
+    display_name_key = pw.CharField(max_length=255)
+    external_id = pw.CharField(max_length=255, null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    changed_at = pw.DateTimeField(default=utcnow)
+    sequence = pw.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = (
+            (("org", "display_name_key"), True),
+            (("org", "external_id"), False),
+        )
+
+
+class GroupMember(BaseModel):
+    """One membership; adding or removing a member touches only its own row."""
+
+    group = pw.ForeignKeyField(Group, backref="memberships", on_delete="CASCADE")
+    user = pw.ForeignKeyField(User, backref="group_memberships", on_delete="CASCADE")
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        primary_key = pw.CompositeKey("group", "user")
+        indexes = ((("user",), False),)
+
+
+ALL_TABLES = [Org, User, UserMetadata, UserAttr, Event, Member, PersonalAccessToken, Group, GroupMember]

@@ -12,6 +12,7 @@ import peewee as pw
 from . import events
 from .db import is_postgres, transaction
 from .errors import AlreadyExists, InvalidArgument, VersionMismatch, user_already_exists, user_not_found
+from .groups import leave_all_groups
 from .ids import new_id
 from .passwords import hash_password
 from .search import fold
@@ -364,6 +365,7 @@ def delete_user(org_id, user_id, editor, *, expected_sequence=None, only_type=No
         if only_type is not None and user.type != only_type:
             raise user_not_found(not_found_id)
         _check_version(user, expected_sequence)
+        leave_all_groups(user, editor)
         last = events.append("user", user.id, org_id, "user.removed", editor, {"userName": user.username})
         user.delete_instance(recursive=False)
         return last

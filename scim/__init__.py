@@ -5,7 +5,7 @@ Mounted twice: at /scim/v2 (the caller's own organisation) and at
 """
 from flask import Blueprint, g
 
-from . import discovery, users
+from . import discovery, groups, users
 
 ORG = "<scim_org:org>"
 
@@ -24,6 +24,13 @@ def _routes(bp):
     bp.add_url_rule("/Users/<user_id>", view_func=users.replace, methods=["PUT"], endpoint="replace_user")
     bp.add_url_rule("/Users/<user_id>", view_func=users.patch, methods=["PATCH"], endpoint="patch_user")
     bp.add_url_rule("/Users/<user_id>", view_func=users.delete, methods=["DELETE"], endpoint="delete_user")
+    bp.add_url_rule("/Groups", view_func=groups.list_, methods=["GET"], endpoint="list_groups")
+    bp.add_url_rule("/Groups", view_func=groups.create, methods=["POST"], endpoint="create_group")
+    bp.add_url_rule("/Groups/.search", view_func=groups.search, methods=["POST"], endpoint="search_groups")
+    bp.add_url_rule("/Groups/<group_id>", view_func=groups.get, methods=["GET"], endpoint="get_group")
+    bp.add_url_rule("/Groups/<group_id>", view_func=groups.replace, methods=["PUT"], endpoint="replace_group")
+    bp.add_url_rule("/Groups/<group_id>", view_func=groups.patch, methods=["PATCH"], endpoint="patch_group")
+    bp.add_url_rule("/Groups/<group_id>", view_func=groups.delete, methods=["DELETE"], endpoint="delete_group")
 
 
 def _take_org(endpoint, values):

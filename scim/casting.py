@@ -11,7 +11,7 @@ import json
 from models.tables import UserState
 from models.users import SCIM_PREFIX, HumanInput
 
-from .schemas import ENTERPRISE_SCHEMA, USER_SCHEMA
+from .schemas import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 
 # States that read as active: true (reference §8.2)
 ACTIVE_STATES = (UserState.ACTIVE, UserState.INITIAL)
@@ -76,8 +76,11 @@ def _clean(mapping):
     return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}
 
 
-def to_scim(user, metadata, users_url, manager_names=None):
-    """The full SCIM representation of a human user (before attribute projection)."""
+def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url=None):
+    """The full SCIM representation of a human user (before attribute projection).
+
+    groups: [(group id, displayName)] of the user's memberships.
+    """
     name = _clean({
         "formatted": _text(metadata, "name.formatted"),
         "familyName": user.last_name,
@@ -103,6 +106,8 @@ def to_scim(user, metadata, users_url, manager_names=None):
     }
     for attr in LIST_METADATA:
         resource[attr] = _json(metadata, attr)
+    resource["groups"] = [{"value": gid, "$ref": f"{groups_url}/{gid}", "display": name, "type": "direct"}
+                          for gid, name in groups]
     # Users created through the management API have one address and no SCIM list.
     if not resource["emails"] and user.email:
         resource["emails"] = [{"value": user.email, "primary": True}]
@@ -129,6 +134,25 @@ def to_scim(user, metadata, users_url, manager_names=None):
         "lastModified": iso(user.changed_at),
         "location": f"{users_url}/{user.id}",
         "version": version_of(user),
+    }
+    return resource
+
+
+def group_to_scim(group, members, groups_url, users_url):
+    """The SCIM representation of a group; members None leaves them out (not loaded)."""
+    resource = {"schemas": [GROUP_SCHEMA], "id": group.id}
+    if group.external_id:
+        resource["externalId"] = group.external_id
+    resource["displayName"] = group.display_name
+    if members:
+        resource["members"] = [{"value": uid, "$ref": f"{users_url}/{uid}", "display": display, "type": "User"}
+                               for uid, display in members]
+    resource["meta"] = {
+        "resourceType": "Group",
+        "created": iso(group.created_at),
+        "lastModified": iso(group.changed_at),
+        "location": f"{groups_url}/{group.id}",
+        "version": version_of(group),
     }
     return resource
 

@@ -15,7 +15,7 @@ from models.users import SCIM_PREFIX
 from . import filter_parser as fp
 from .casting import ACTIVE_STATES, ACTIVE_UNASSIGNED, COLUMNS, metadata_attr
 from .errors import ScimError
-from .schemas import resolve
+from .schemas import resolve, resolve_group
 
 META_FIELDS = {"created": "created_at", "lastModified": "changed_at"}
 MULTI_SUBS = {"value", "type", "primary", "display"}
@@ -27,9 +27,11 @@ def invalid(detail):
     return ScimError(400, detail, "invalidFilter")
 
 
-def parse(text):
+def parse(text, resource="User"):
+    """The predicate of a filter on Users (default) or Groups."""
+    leaf, value_path = (_group_leaf, _group_value_path) if resource == "Group" else (_leaf, _value_path)
     try:
-        return to_predicate(fp.parse_filter(text))
+        return to_predicate(fp.parse_filter(text), leaf, value_path)
     except fp.FilterError as error:
         raise invalid(f"invalid filter: {error}") from None
 
@@ -96,13 +98,7 @@ def _leaf(path, op, value=None):
     if name == "password":
         raise invalid("password cannot be filtered")
     if name == "meta":
-        if sub_name not in META_FIELDS:
-            raise invalid(f"meta.{sub_name} cannot be filtered")
-        if op == "pr":
-            return p.TRUE
-        if op in ("co", "sw", "ew"):
-            raise invalid(f"{op} is not defined for dateTime attributes")
-        return p.Compare(META_FIELDS[sub_name], op, _datetime(value))
+        return _meta_leaf(sub_name, op, value)
     if name == "active":
         if op == "pr":
             key, marker = ACTIVE_UNASSIGNED
@@ -114,6 +110,8 @@ def _leaf(path, op, value=None):
     column = COLUMNS.get((name, sub_name))
     if column is not None:
         return p.Present(column) if op == "pr" else _compare(column, target, op, value)
+    if name == "groups" and sub_name not in (None, "value"):
+        raise invalid("groups can be filtered by value only")
     if definition["type"] == "complex" and definition["multiValued"]:
         sub_def = sub or _value_sub(definition)
         return _entry(name, _index_field(definition, sub_def), sub_def, op, value)
@@ -188,23 +186,80 @@ def _entry_predicate(node, definition):
     raise invalid("value filters cannot be nested")
 
 
-def to_predicate(node):
+def _meta_leaf(sub_name, op, value):
+    if sub_name not in META_FIELDS:
+        raise invalid(f"meta.{sub_name} cannot be filtered")
+    if op == "pr":
+        return p.TRUE
+    if op in ("co", "sw", "ew"):
+        raise invalid(f"{op} is not defined for dateTime attributes")
+    return p.Compare(META_FIELDS[sub_name], op, _datetime(value))
+
+
+# Group attribute -> domain field of the group table
+GROUP_COLUMNS = {"id": "id", "displayName": "display_name", "externalId": "external_id"}
+
+
+def _group_leaf(path, op, value=None):
+    found = resolve_group(path.urn, path.attr, path.sub_attr)
+    if found is None:
+        name = ".".join(x for x in (path.attr, path.sub_attr) if x)
+        raise invalid(f"unknown or unsupported Group attribute {name!r}")
+    _, definition, sub = found
+    name, sub_name = definition["name"], sub["name"] if sub else None
+    if name == "meta":
+        return _meta_leaf(sub_name, op, value)
+    if name in GROUP_COLUMNS:
+        field = GROUP_COLUMNS[name]
+        return p.Present(field) if op == "pr" else _compare(field, definition, op, value)
+    if name == "members" and sub_name in (None, "value"):
+        return _member(op, value)
+    raise invalid(f"{name}.{sub_name} cannot be filtered" if sub_name else f"{name} cannot be filtered")
+
+
+def _member(op, value):
+    value_def = next(s for s in resolve_group(None, "members")[1]["subAttributes"] if s["name"] == "value")
+    return _entry("members", "value", value_def, op, value)
+
+
+def _group_value_path(node):
+    found = resolve_group(node.path.urn, node.path.attr)
+    if found is None or found[1]["name"] != "members":
+        raise invalid("only members[...] value filters are supported on Groups")
+    return p.AnyOf("members", _member_condition(node.filter))
+
+
+def _member_condition(node):
     if isinstance(node, fp.LogicalAnd):
-        return p.and_(to_predicate(node.left), to_predicate(node.right))
+        return p.and_(_member_condition(node.left), _member_condition(node.right))
     if isinstance(node, fp.LogicalOr):
-        return p.Or((to_predicate(node.left), to_predicate(node.right)))
+        return p.Or((_member_condition(node.left), _member_condition(node.right)))
     if isinstance(node, fp.Negation):
-        return p.Not(to_predicate(node.expr))
+        return p.Not(_member_condition(node.expr))
+    if isinstance(node, (fp.Comparison, fp.Presence)) and node.path.attr.lower() == "value":
+        if isinstance(node, fp.Presence):
+            return p.Present("value")
+        return _compare("value", {"name": "value", "type": "string", "caseExact": True}, node.op, node.value)
+    raise invalid("members can be filtered by value only")
+
+
+def to_predicate(node, leaf=_leaf, value_path=_value_path):
+    if isinstance(node, fp.LogicalAnd):
+        return p.and_(to_predicate(node.left, leaf, value_path), to_predicate(node.right, leaf, value_path))
+    if isinstance(node, fp.LogicalOr):
+        return p.Or((to_predicate(node.left, leaf, value_path), to_predicate(node.right, leaf, value_path)))
+    if isinstance(node, fp.Negation):
+        return p.Not(to_predicate(node.expr, leaf, value_path))
     if isinstance(node, fp.Presence):
-        return _leaf(node.path, "pr")
+        return leaf(node.path, "pr")
     if isinstance(node, fp.Comparison):
-        return _leaf(node.path, node.op, node.value)
+        return leaf(node.path, node.op, node.value)
     if isinstance(node, fp.ValuePath):
-        return _value_path(node)
+        return value_path(node)
     raise invalid("unsupported filter expression")
 
 
-def sort_field(sort_by):
+def sort_field(sort_by, resource="User"):
     """The domain sort field for a sortBy attribute path."""
     try:
         parsed = fp.parse_path(sort_by)
@@ -214,9 +269,11 @@ def sort_field(sort_by):
         # sortBy is an attribute path (RFC 7644 §3.4.2.3); a value filter would be silently ignored
         raise ScimError(400, f"sortBy cannot contain a value filter: {sort_by!r}", "invalidValue")
     path = parsed.path
-    found = resolve(path.urn, path.attr, path.sub_attr)
+    found = (resolve_group if resource == "Group" else resolve)(path.urn, path.attr, path.sub_attr)
     if found is not None:
         _, definition, sub = found
+        if resource == "Group" and definition["name"] in GROUP_COLUMNS and sub is None:
+            return GROUP_COLUMNS[definition["name"]]
         name, sub_name = definition["name"], sub["name"] if sub else None
         if name == "meta" and sub_name in META_FIELDS:
             return META_FIELDS[sub_name]

@@ -6,6 +6,7 @@ attribute projection (scim/projection.py).
 """
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -89,6 +90,14 @@ USER_ATTRIBUTES = [
         attr("type", canonical=["work", "home", "other"], description="A label indicating the address' function"),
         attr("primary", "boolean", description="Indicates the preferred mailing address"),
     ]),
+    attr("groups", "complex", multi=True, mutability="readOnly",
+         description="The groups the User belongs to; changed through /Groups only", sub=[
+             attr("value", case_exact=True, mutability="readOnly", description="The id of the Group"),
+             attr("$ref", "reference", mutability="readOnly", ref_types=["Group"], description="The URI of the Group"),
+             attr("display", mutability="readOnly", description="The displayName of the Group"),
+             attr("type", mutability="readOnly", canonical=["direct"],
+                  description="Always direct: groups do not nest"),
+         ]),
     _multi("entitlements", description="A list of entitlements for the User"),
     _multi("roles", description="A list of roles for the User"),
     _multi("x509Certificates", value_type="binary", description="A list of certificates issued to the User"),
@@ -105,6 +114,17 @@ ENTERPRISE_ATTRIBUTES = [
         attr("$ref", "reference", ref_types=["User"], description="The URI of the SCIM resource of the manager"),
         attr("displayName", mutability="readOnly", returned="request",
              description="The displayName of the User's manager, returned when requested by attributes"),
+    ]),
+]
+
+GROUP_ATTRIBUTES = [
+    attr("displayName", required=True, uniqueness="server",
+         description="A human-readable name for the Group, unique in the organisation (case-insensitively)"),
+    attr("members", "complex", multi=True, description="The members of the Group: Users only (no nesting)", sub=[
+        attr("value", case_exact=True, mutability="immutable", description="The id of the member User"),
+        attr("$ref", "reference", mutability="immutable", ref_types=["User"], description="The URI of the member"),
+        attr("display", mutability="readOnly", description="The displayName (else userName) of the member"),
+        attr("type", mutability="immutable", canonical=["User"], description="Always User"),
     ]),
 ]
 
@@ -125,12 +145,17 @@ SCHEMAS = {
     USER_SCHEMA: {"id": USER_SCHEMA, "name": "User", "description": "User Account", "attributes": USER_ATTRIBUTES},
     ENTERPRISE_SCHEMA: {"id": ENTERPRISE_SCHEMA, "name": "EnterpriseUser", "description": "Enterprise User",
                         "attributes": ENTERPRISE_ATTRIBUTES},
+    GROUP_SCHEMA: {"id": GROUP_SCHEMA, "name": "Group", "description": "Group", "attributes": GROUP_ATTRIBUTES},
 }
 
 RESOURCE_TYPES = {
     "User": {
         "id": "User", "name": "User", "endpoint": "/Users", "description": "User Account",
         "schema": USER_SCHEMA, "schemaExtensions": [{"schema": ENTERPRISE_SCHEMA, "required": False}],
+    },
+    "Group": {
+        "id": "Group", "name": "Group", "endpoint": "/Groups", "description": "Group",
+        "schema": GROUP_SCHEMA, "schemaExtensions": [],
     },
 }
 
@@ -170,3 +195,8 @@ def resolve(urn, name, sub_attr=None, *, core=USER_SCHEMA, extensions=(ENTERPRIS
         sub = find(definition.get("subAttributes", ()), sub_attr)
         return (schema_id, definition, sub) if sub is not None else None
     return None
+
+
+def resolve_group(urn, name, sub_attr=None):
+    """resolve() for Group attributes (no extensions)."""
+    return resolve(urn, name, sub_attr, core=GROUP_SCHEMA, extensions=())

@@ -2,22 +2,20 @@
 from flask import Response, request
 
 from models import users as domain
+from models.groups import groups_of
 from models.predicates import TRUE, and_
 from models.search import search_users
 from models.tables import UserType
 
-from . import filters
+from . import filters, listing
 from .casting import from_scim, manager_ids, to_scim, version_of
 from .errors import ScimError
-from .http import base_url, context, expected_version, int_param, parse_etag, read_json, respond, settings
+from .http import base_url, context, expected_version, parse_etag, read_json, respond, settings
 from .patch import apply as apply_patch
 from .patch import parse_request as parse_patch
 from .projection import project
-from .schemas import LIST_RESPONSE, SEARCH_REQUEST, ZITADEL_IGNORE_PASSWORD
+from .schemas import ZITADEL_IGNORE_PASSWORD
 from .validation import validate_user
-
-# Largest row offset sent to the database (both stop at 2**63 - 1).
-MAX_OFFSET = 2**62
 
 
 def _users_url():
@@ -25,9 +23,12 @@ def _users_url():
 
 
 def _render(users, org_id):
-    metadata = domain.metadata_of([u.id for u in users])
+    ids = [u.id for u in users]
+    metadata = domain.metadata_of(ids)
     names = domain.display_names(manager_ids(metadata), org_id)
-    return [to_scim(u, metadata[u.id], _users_url(), names) for u in users]
+    groups = groups_of(ids)
+    groups_url = f"{base_url()}/Groups"
+    return [to_scim(u, metadata[u.id], _users_url(), names, groups[u.id], groups_url) for u in users]
 
 
 def _one(user, org_id, status=200, attributes=None, excluded=None, extra_headers=None):
@@ -118,48 +119,20 @@ def delete(user_id):
     return Response(status=204)
 
 
-def _page(filter_text, sort_by, sort_order, start_index, count, attributes, excluded, org_id):
-    predicate = filters.parse(filter_text) if filter_text else None
-    sort = filters.sort_field(sort_by) if sort_by else None
-    if sort_order not in (None, "", "ascending", "descending"):
-        raise ScimError(400, "sortOrder must be ascending or descending", "invalidValue")
-    start_index = max(1, start_index)
-    count = min(max(0, count), settings().scim_max_count)
-    predicate = and_(predicate or TRUE, filters.HUMANS)
-    # A startIndex past any real table is simply an empty page.
-    total, users = search_users(org_id, predicate, sort=sort, ascending=sort_order != "descending",
-                                offset=min(start_index - 1, MAX_OFFSET), limit=count)
-    resources = [project(r, attributes, excluded) for r in _render(users, org_id)] if count else []
-    return respond({"schemas": [LIST_RESPONSE], "totalResults": total, "itemsPerPage": len(resources),
-                    "startIndex": start_index, "Resources": resources})
+def _page(params, org_id):
+    predicate = filters.parse(params.filter) if params.filter else TRUE
+    sort = filters.sort_field(params.sort_by) if params.sort_by else None
+    total, users = search_users(org_id, and_(predicate, filters.HUMANS), sort=sort, ascending=params.ascending,
+                                offset=params.offset, limit=params.count)
+    resources = [project(r, params.attributes, params.excluded) for r in _render(users, org_id)] if params.count else []
+    return listing.list_response(total, params, resources)
 
 
 def list_():
     _, org_id = context("user.read")
-    return _page(request.args.get("filter"), request.args.get("sortBy"), request.args.get("sortOrder"),
-                 int_param("startIndex", 1), int_param("count", settings().scim_default_count),
-                 request.args.get("attributes"), request.args.get("excludedAttributes"), org_id)
+    return _page(listing.from_query(), org_id)
 
 
 def search():
     _, org_id = context("user.read")
-    body = read_json()
-    if body.get("schemas") and SEARCH_REQUEST not in body["schemas"]:
-        raise ScimError(400, f"a search body must have the schema {SEARCH_REQUEST}", "invalidSyntax")
-    lowered = {k.lower(): v for k, v in body.items()}
-
-    def number(name, default):
-        value = lowered.get(name.lower(), default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ScimError(400, f"{name} must be an integer", "invalidValue")
-        return value
-
-    def names(name):
-        value = lowered.get(name.lower())
-        if isinstance(value, list):
-            return ",".join(str(v) for v in value)
-        return value
-
-    return _page(lowered.get("filter"), lowered.get("sortby"), lowered.get("sortorder"),
-                 number("startIndex", 1), number("count", settings().scim_default_count),
-                 names("attributes"), names("excludedAttributes"), org_id)
+    return _page(listing.from_search_request(), org_id)

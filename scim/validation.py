@@ -15,7 +15,7 @@ Tolerances the IdPs need are deliberate and live here:
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 
 from .errors import ScimError
-from .schemas import ENTERPRISE_SCHEMA, SCHEMAS, USER_SCHEMA
+from .schemas import ENTERPRISE_SCHEMA, GROUP_SCHEMA, SCHEMAS, USER_SCHEMA
 
 MAX_STRING = 16_384
 
@@ -140,6 +140,43 @@ def _first_error(messages, prefix=""):
     return f"{prefix}: {messages}" if prefix else str(messages)
 
 
+def _external_id(data, resource):
+    """externalId is a common attribute (RFC 7643 §3.1), not part of any schema's list."""
+    for key, value in data.items():
+        if isinstance(key, str) and key.lower() == "externalid" and value not in (None, ""):
+            resource["externalId"] = LaxString(validate=_max_length).deserialize(value)
+
+
+def validate_group(data):
+    """A canonical Group resource dict from request data, or ScimError(400)."""
+    if not isinstance(data, dict):
+        raise ScimError(400, "the request body must be a JSON object", "invalidSyntax")
+    members = next((v for k, v in data.items() if isinstance(k, str) and k.lower() == "members"), None)
+    if members is not None and not isinstance(members, list):
+        members = [members]
+    for member in members or ():
+        if not isinstance(member, dict):
+            raise ScimError(400, "each member must be an object with a value (the member's id)", "invalidValue")
+    try:
+        resource = _schema_for(SCHEMAS[GROUP_SCHEMA]["attributes"], "Group")().load(data)
+        _external_id(data, resource)
+    except ValidationError as error:
+        raise ScimError(400, f"invalid attribute {_first_error(error.messages)}", "invalidValue") from None
+    if not resource.get("displayName"):
+        raise ScimError(400, "displayName is required", "invalidValue")
+    for member in resource.get("members", ()):
+        check_member(member)
+    return resource
+
+
+def check_member(member):
+    """A member entry must name a user: groups do not nest."""
+    if not member.get("value"):
+        raise ScimError(400, "each member needs a value (the member's id)", "invalidValue")
+    if str(member.get("type") or "User").lower() != "user":
+        raise ScimError(400, "members must be Users: groups do not nest", "invalidValue")
+
+
 def validate_user(data):
     """A canonical User resource dict from request data, or ScimError(400 invalidValue)."""
     if not isinstance(data, dict):
@@ -147,9 +184,7 @@ def validate_user(data):
     core, extension = _split_extension(data)
     try:
         resource = _schema_for(SCHEMAS[USER_SCHEMA]["attributes"], "User")().load(core)
-        for key, value in core.items():
-            if isinstance(key, str) and key.lower() == "externalid" and value not in (None, ""):
-                resource["externalId"] = LaxString(validate=_max_length).deserialize(value)
+        _external_id(core, resource)
         if extension:
             extension = {k: v for k, v in extension.items()}
             for key in list(extension):

@@ -5,7 +5,7 @@ so the payloads are checked field by field, without a token.
 """
 import pytest
 
-from tests.http.scim_helpers import CORE, ENTERPRISE, LIST_RESPONSE, SCIM_JSON, assert_scim_error
+from tests.http.scim_helpers import CORE, ENTERPRISE, GROUP, LIST_RESPONSE, SCIM_JSON, assert_scim_error
 
 SPC = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RESOURCE_TYPE = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
@@ -106,11 +106,13 @@ def test_service_provider_config_default_max_results_matches_settings(app, clien
 # ------------------------------------------------------------------------- ResourceTypes
 
 
-def test_resource_types_list_has_user_with_enterprise_extension(client):
+def test_resource_types_list_has_user_with_enterprise_extension_and_group(client):
     body = get_json(client, "/ResourceTypes")
     assert body["schemas"] == [LIST_RESPONSE]
-    assert body["totalResults"] == 1 and body["itemsPerPage"] == 1 and body["startIndex"] == 1
-    (user,) = body["Resources"]
+    assert body["totalResults"] == 2 and body["itemsPerPage"] == 2 and body["startIndex"] == 1
+    user, group = body["Resources"]
+    assert group["id"] == "Group" and group["endpoint"] == "/Groups" and group["schema"] == GROUP
+    assert group["schemaExtensions"] == []
     assert user["schemas"] == [RESOURCE_TYPE]
     assert user["id"] == "User" and user["name"] == "User"
     assert user["endpoint"] == "/Users"
@@ -126,17 +128,17 @@ def test_resource_type_by_name_is_the_list_entry(client):
 
 
 def test_unknown_resource_type_is_404_scim_error(client):
-    assert_scim_error(client.get("/scim/v2/ResourceTypes/Group"), 404)
+    assert_scim_error(client.get("/scim/v2/ResourceTypes/Widget"), 404)
 
 
 # ------------------------------------------------------------------------------ Schemas
 
 
-def test_schemas_list_has_core_user_and_enterprise_user(client):
+def test_schemas_list_has_core_user_enterprise_user_and_group(client):
     body = get_json(client, "/Schemas")
     assert body["schemas"] == [LIST_RESPONSE]
-    assert body["totalResults"] == 2 == len(body["Resources"])
-    assert {s["id"] for s in body["Resources"]} == {CORE, ENTERPRISE}
+    assert body["totalResults"] == 3 == len(body["Resources"])
+    assert {s["id"] for s in body["Resources"]} == {CORE, ENTERPRISE, GROUP}
     for schema in body["Resources"]:
         assert schema["schemas"] == [SCHEMA]
         assert schema["meta"]["resourceType"] == "Schema"
@@ -178,7 +180,7 @@ def test_schema_by_id_is_the_list_entry(client):
 
 
 def test_unknown_schema_is_404_scim_error(client):
-    assert_scim_error(client.get("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"), 404)
+    assert_scim_error(client.get("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:Widget"), 404)
 
 
 # ------------------------------------------------------------- methods, filters, tokens
@@ -209,7 +211,7 @@ def test_discovery_under_an_org_prefix_reports_that_base(client, tenant):
     assert body["meta"]["location"].endswith(f"/scim/v2/{tenant.org_id}/Schemas/{CORE}")
 
 
-@pytest.mark.parametrize("path", ["/Nope", "/Groups", "/Users/1/extra", "/Me/x"])
+@pytest.mark.parametrize("path", ["/Nope", "/Widgets", "/Users/1/extra", "/Me/x"])
 def test_unknown_url_under_scim_base_is_404_scim_error(client, tenant, path):
     assert_scim_error(client.get("/scim/v2" + path, headers=tenant.auth), 404)
 

@@ -1,0 +1,256 @@
+"""Groups of users: create, change, remove, and membership changes.
+
+Membership changes touch only the rows they name, so adding or removing one
+member costs the same in a group of ten or of a million. Every change runs in
+one transaction and appends its events to the group's history.
+"""
+import dataclasses
+
+import peewee as pw
+
+from . import events
+from .db import is_postgres, transaction
+from .errors import AlreadyExists, InvalidArgument, NotFound, VersionMismatch
+from .ids import new_id
+from .search import fold
+from .tables import Group, GroupMember, User, UserType, utcnow
+
+# Largest id list sent in one IN (...) (SQLite allows 32766 parameters).
+CHUNK = 500
+
+
+@dataclasses.dataclass
+class GroupChange:
+    """What a PATCH does to a group, in order: attributes, then member operations."""
+
+    display_name: str | None = None
+    external_id: str | None = None
+    set_external_id: bool = False
+    # ("add" | "remove" | "replace", [user ids]); "remove" with None removes every member
+    member_ops: list = dataclasses.field(default_factory=list)
+
+
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def _check_name(display_name):
+    name = (display_name or "").strip()
+    if not name:
+        raise InvalidArgument("displayName is required", "GROUP-n4me", "Errors.Group.Invalid")
+    if len(name) > 255:
+        raise InvalidArgument("displayName is too long (at most 255 characters)", "GROUP-l0ng", "Errors.Group.Invalid")
+    return name
+
+
+def _check_external_id(external_id):
+    if external_id is not None and len(external_id) > 255:
+        raise InvalidArgument("externalId is too long (at most 255 characters)", "GROUP-l0ng", "Errors.Group.Invalid")
+    return external_id
+
+
+def _already_exists():
+    return AlreadyExists("Group already exists", "GROUP-uniq", "Errors.Group.AlreadyExists")
+
+
+def _not_found():
+    return NotFound("Group could not be found", "GROUP-n0tf", "Errors.Group.NotFound")
+
+
+def check_members(org_id, user_ids):
+    """Every id must be a human user of the org; returns the ids without duplicates, in order."""
+    unique = list(dict.fromkeys(user_ids))
+    found = set()
+    for chunk in _chunks(unique):
+        query = User.select(User.id).where(
+            User.id.in_(chunk) & (User.org == org_id) & (User.type == UserType.HUMAN))
+        found.update(u.id for u in query)
+    missing = [uid for uid in unique if uid not in found]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise InvalidArgument(f"unknown member ids: {shown}", "GROUP-m3mb", "Errors.Group.MemberNotFound")
+    return unique
+
+
+def _add_members(group, user_ids, editor):
+    new = set(user_ids)
+    for chunk in _chunks(user_ids):
+        present = GroupMember.select(GroupMember.user).where(
+            (GroupMember.group == group.id) & GroupMember.user.in_(chunk))
+        new -= {m.user_id for m in present}
+    if not new:
+        return None
+    now = utcnow()
+    rows = [{"group": group.id, "user": uid, "created_at": now} for uid in user_ids if uid in new]
+    for start in range(0, len(rows), CHUNK):
+        GroupMember.insert_many(rows[start:start + CHUNK]).execute()
+    return events.append("group", group.id, group.org_id, "group.member.added", editor,
+                         {"userIds": [r["user"] for r in rows]})
+
+
+def _remove_members(group, user_ids, editor):
+    removed = []
+    for chunk in _chunks(user_ids):
+        present = [m.user_id for m in GroupMember.select(GroupMember.user).where(
+            (GroupMember.group == group.id) & GroupMember.user.in_(chunk))]
+        if present:
+            GroupMember.delete().where((GroupMember.group == group.id) & GroupMember.user.in_(present)).execute()
+            removed += present
+    if not removed:
+        return None
+    return events.append("group", group.id, group.org_id, "group.member.removed", editor, {"userIds": removed})
+
+
+def _remove_all_members(group, editor):
+    current = [m.user_id for m in GroupMember.select(GroupMember.user).where(GroupMember.group == group.id)]
+    return _remove_members(group, current, editor) if current else None
+
+
+def _replace_members(group, user_ids, editor):
+    """Make the membership exactly user_ids: the whole list is the request, so it is read once."""
+    current = {m.user_id for m in GroupMember.select(GroupMember.user).where(GroupMember.group == group.id)}
+    wanted = set(user_ids)
+    last = _remove_members(group, [uid for uid in current if uid not in wanted], editor)
+    return _add_members(group, [uid for uid in user_ids if uid not in current], editor) or last
+
+
+def _touch(group, event):
+    group.sequence, group.changed_at = event.id, event.created_at
+    group.save(only=[Group.sequence, Group.changed_at])
+
+
+def _save_names(group):
+    try:
+        with transaction():  # a savepoint, so a clash leaves the outer transaction usable
+            group.save(only=[Group.display_name, Group.display_name_key, Group.external_id])
+    except pw.IntegrityError:
+        raise _already_exists() from None
+
+
+def create_group(org_id, display_name, editor, *, external_id=None, member_ids=()):
+    name = _check_name(display_name)
+    external_id = _check_external_id(external_id)
+    try:
+        with transaction():
+            if Group.select().where((Group.org == org_id) & (Group.display_name_key == fold(name))).exists():
+                raise _already_exists()
+            members = check_members(org_id, member_ids)
+            now = utcnow()
+            group = Group.create(id=new_id(), org=org_id, display_name=name, display_name_key=fold(name),
+                                 external_id=external_id, created_at=now, changed_at=now)
+            last = events.append("group", group.id, org_id, "group.added", editor,
+                                 {"displayName": name, "externalId": external_id}, at=now)
+            last = _add_members(group, members, editor) or last
+            _touch(group, last)
+            return group
+    except pw.IntegrityError:
+        raise _already_exists() from None
+
+
+def _load(org_id, group_id, expected_sequence=None):
+    query = Group.select().where((Group.id == group_id) & (Group.org == org_id))
+    if is_postgres():
+        query = query.for_update()
+    group = query.first()
+    if group is None:
+        raise _not_found()
+    if expected_sequence is not None and group.sequence != expected_sequence:
+        raise VersionMismatch(f"the group is at version {group.sequence}, not {expected_sequence}",
+                              "GROUP-Version", "Errors.Group.VersionMismatch")
+    return group
+
+
+def get_group(org_id, group_id):
+    group = Group.select().where((Group.id == group_id) & (Group.org == org_id)).first()
+    if group is None:
+        raise _not_found()
+    return group
+
+
+def _apply(group, change, editor):
+    last = None
+    renamed = change.display_name is not None and _check_name(change.display_name) != group.display_name
+    external_changed = change.set_external_id and _check_external_id(change.external_id) != group.external_id
+    if renamed or external_changed:
+        if renamed:
+            group.display_name = _check_name(change.display_name)
+            group.display_name_key = fold(group.display_name)
+        if external_changed:
+            group.external_id = change.external_id
+        _save_names(group)
+        last = events.append("group", group.id, group.org_id, "group.changed", editor,
+                             {"displayName": group.display_name, "externalId": group.external_id})
+    for op, user_ids in change.member_ops:
+        if op == "remove" and user_ids is None:
+            last = _remove_all_members(group, editor) or last
+            continue
+        members = check_members(group.org_id, user_ids) if op != "remove" else list(dict.fromkeys(user_ids))
+        handler = {"add": _add_members, "remove": _remove_members, "replace": _replace_members}[op]
+        last = handler(group, members, editor) or last
+    if last is not None:
+        _touch(group, last)
+    return group
+
+
+def update_group(org_id, group_id, change_for, editor, *, expected_sequence=None):
+    """Apply change_for(group) -> GroupChange with the group locked; all or nothing."""
+    with transaction():
+        group = _load(org_id, group_id, expected_sequence)
+        return _apply(group, change_for(group), editor)
+
+
+def replace_group(org_id, group_id, display_name, editor, *, external_id=None, member_ids=(),
+                  expected_sequence=None):
+    """PUT: every writable attribute, the member list included."""
+    change = GroupChange(display_name=display_name, external_id=external_id, set_external_id=True,
+                         member_ops=[("replace", list(member_ids))])
+    with transaction():
+        return _apply(_load(org_id, group_id, expected_sequence), change, editor)
+
+
+def delete_group(org_id, group_id, editor, *, expected_sequence=None):
+    with transaction():
+        group = _load(org_id, group_id, expected_sequence)
+        events.append("group", group.id, org_id, "group.removed", editor, {"displayName": group.display_name})
+        group.delete_instance()
+
+
+def members_of(group_ids):
+    """{group_id: [(user_id, display)]} in one query."""
+    result = {gid: [] for gid in group_ids}
+    if not group_ids:
+        return result
+    query = (GroupMember.select(GroupMember.group, User.id, User.display_name, User.username)
+             .join(User).where(GroupMember.group.in_(list(group_ids))).order_by(GroupMember.created_at, User.id))
+    for row in query:
+        result[row.group_id].append((row.user.id, row.user.display_name or row.user.username))
+    return result
+
+
+def has_more_members_than(group_id, limit):
+    """Whether the group has more than limit members, reading at most limit + 1 index entries."""
+    probe = GroupMember.select(GroupMember.user).where(GroupMember.group == group_id).offset(limit).limit(1)
+    return probe.exists()
+
+
+def groups_of(user_ids):
+    """{user_id: [(group_id, display_name)]} in one query."""
+    result = {uid: [] for uid in user_ids}
+    if not user_ids:
+        return result
+    query = (GroupMember.select(GroupMember.user, Group.id, Group.display_name).join(Group)
+             .where(GroupMember.user.in_(list(user_ids))).order_by(Group.display_name_key))
+    for row in query:
+        result[row.user_id].append((row.group.id, row.group.display_name))
+    return result
+
+
+def leave_all_groups(user, editor):
+    """Record, in each group of a user about to be removed, that the member left."""
+    query = Group.select().join(GroupMember).where(GroupMember.user == user.id)
+    for group in query:
+        event = events.append("group", group.id, group.org_id, "group.member.removed", editor,
+                              {"userIds": [user.id], "reason": "user.removed"})
+        _touch(group, event)
