@@ -5,7 +5,7 @@ Mounted twice: at /scim/v2 (the caller's own organisation) and at
 """
 from flask import Blueprint, g
 
-from . import discovery, groups, users
+from . import bulk, discovery, groups, me, users
 
 ORG = "<scim_org:org>"
 
@@ -24,6 +24,11 @@ def _routes(bp):
     bp.add_url_rule("/Users/<user_id>", view_func=users.replace, methods=["PUT"], endpoint="replace_user")
     bp.add_url_rule("/Users/<user_id>", view_func=users.patch, methods=["PATCH"], endpoint="patch_user")
     bp.add_url_rule("/Users/<user_id>", view_func=users.delete, methods=["DELETE"], endpoint="delete_user")
+    bp.add_url_rule("/Me", view_func=me.get, methods=["GET"], endpoint="get_me")
+    bp.add_url_rule("/Me", view_func=me.replace, methods=["PUT"], endpoint="replace_me")
+    bp.add_url_rule("/Me", view_func=me.patch, methods=["PATCH"], endpoint="patch_me")
+    bp.add_url_rule("/Me", view_func=me.delete, methods=["DELETE"], endpoint="delete_me")
+    bp.add_url_rule("/Bulk", view_func=bulk.bulk, methods=["POST"])
     bp.add_url_rule("/Groups", view_func=groups.list_, methods=["GET"], endpoint="list_groups")
     bp.add_url_rule("/Groups", view_func=groups.create, methods=["POST"], endpoint="create_group")
     bp.add_url_rule("/Groups/.search", view_func=groups.search, methods=["POST"], endpoint="search_groups")

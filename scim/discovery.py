@@ -1,6 +1,7 @@
 """Discovery endpoints (RFC 7644 §4): ServiceProviderConfig, ResourceTypes, Schemas."""
 from flask import request
 
+from .bulk import MAX_OPERATIONS, max_payload
 from .errors import ScimError
 from .http import base_url, respond, settings
 from .schemas import (
@@ -35,7 +36,7 @@ def service_provider_config():
         "schemas": [SPC_SCHEMA],
         "documentationUri": DOCS,
         "patch": {"supported": True},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": True, "maxOperations": MAX_OPERATIONS, "maxPayloadSize": max_payload()},
         "filter": {"supported": True, "maxResults": settings().scim_max_count},
         "changePassword": {"supported": True},
         "sort": {"supported": True},

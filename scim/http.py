@@ -46,16 +46,21 @@ def base_url():
     return f"{root}/scim/v2{org_segment}"
 
 
-def context(permission):
-    """Authenticate the caller and resolve the organisation; returns (principal, org_id)."""
+def context(permission, *, self_id=None):
+    """Authenticate the caller and resolve the organisation; returns (principal, org_id).
+
+    permission None only authenticates. A user acting on its own resource
+    (self_id, as /Me does) needs no role.
+    """
     try:
-        principal = authenticate(request.headers.get("Authorization"))
+        principal = g.get("principal") or authenticate(request.headers.get("Authorization"))
         org_id = g.get("scim_org_in_path") or principal.org_id
         if org_id != principal.org_id:
             get_org(org_id)
     except DomainError as error:
         raise from_domain(error) from None
-    if not has_permission(principal.roles, org_id, permission):
+    own = self_id is not None and self_id == principal.user_id and org_id == principal.org_id
+    if permission is not None and not own and not has_permission(principal.roles, org_id, permission):
         raise ScimError(403, "No matching permissions found")
     g.principal = principal
     return principal, org_id

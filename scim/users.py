@@ -70,7 +70,7 @@ def create():
 
 
 def get(user_id):
-    _, org_id = context("user.read")
+    _, org_id = context("user.read", self_id=user_id)
     user = _human(org_id, user_id)
     match = request.headers.get("If-None-Match")
     if match and (match.strip() == "*" or _etag_equals(match, user)):
@@ -87,7 +87,7 @@ def _etag_equals(header, user):
 
 
 def replace(user_id):
-    principal, org_id = context("user.write")
+    principal, org_id = context("user.write", self_id=user_id)
     resource = validate_user(read_json())
     user = domain.replace_human(org_id, user_id, _input(resource), principal.editor_id,
                                 expected_sequence=expected_version())
@@ -96,7 +96,7 @@ def replace(user_id):
 
 
 def patch(user_id):
-    principal, org_id = context("user.write")
+    principal, org_id = context("user.write", self_id=user_id)
     operations = parse_patch(read_json())
     wanted = expected_version()
 
@@ -113,7 +113,7 @@ def patch(user_id):
 
 
 def delete(user_id):
-    principal, org_id = context("user.delete")
+    principal, org_id = context("user.delete", self_id=user_id)
     domain.delete_user(org_id, user_id, principal.editor_id, expected_sequence=expected_version(),
                        only_type=UserType.HUMAN)
     return Response(status=204)
