@@ -71,13 +71,13 @@ def assert_valid_attribute(definition, where):
 # ------------------------------------------------------------------ ServiceProviderConfig
 
 
-def test_service_provider_config_advertises_patch_sort_etag_and_no_bulk(client):
+def test_service_provider_config_advertises_patch_sort_etag_and_bulk_limits(client):
     body = get_json(client, "/ServiceProviderConfig")
     assert body["schemas"] == [SPC]
     assert body["patch"] == {"supported": True}
     assert body["sort"] == {"supported": True}
     assert body["etag"] == {"supported": True}
-    assert body["bulk"]["supported"] is False
+    assert body["bulk"] == {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1_048_576}
     assert body["changePassword"]["supported"] is True
     assert body["filter"]["supported"] is True
     assert body["authenticationSchemes"][0]["type"] == "oauthbearertoken"
