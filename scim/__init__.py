@@ -5,7 +5,7 @@ Mounted twice: at /scim/v2 (the caller's own organisation) and at
 """
 from flask import Blueprint, g
 
-from . import bulk, discovery, groups, me, users
+from . import bulk, discovery, groups, me, root_search, users
 
 ORG = "<scim_org:org>"
 
@@ -19,7 +19,7 @@ def _routes(bp):
     bp.add_url_rule("/Users", view_func=users.list_, methods=["GET"])
     bp.add_url_rule("/Users", view_func=users.create, methods=["POST"], endpoint="create_user")
     bp.add_url_rule("/Users/.search", view_func=users.search, methods=["POST"])
-    bp.add_url_rule("/.search", view_func=users.search, methods=["POST"], endpoint="root_search")
+    bp.add_url_rule("/.search", view_func=root_search.search, methods=["POST"], endpoint="root_search")
     bp.add_url_rule("/Users/<user_id>", view_func=users.get, methods=["GET"])
     bp.add_url_rule("/Users/<user_id>", view_func=users.replace, methods=["PUT"], endpoint="replace_user")
     bp.add_url_rule("/Users/<user_id>", view_func=users.patch, methods=["PATCH"], endpoint="patch_user")

@@ -27,6 +27,13 @@ def invalid(detail):
     return ScimError(400, detail, "invalidFilter")
 
 
+class UnknownAttribute(ScimError):
+    """A filter names an attribute this resource type does not have (root .search skips the type)."""
+
+    def __init__(self, detail):
+        super().__init__(400, detail, "invalidFilter")
+
+
 def parse(text, resource="User"):
     """The predicate of a filter on Users (default) or Groups."""
     leaf, value_path = (_group_leaf, _group_value_path) if resource == "Group" else (_leaf, _value_path)
@@ -52,7 +59,7 @@ def _resolve(path):
     found = resolve(path.urn, path.attr, path.sub_attr)
     if found is None:
         name = ".".join(x for x in (path.attr, path.sub_attr) if x)
-        raise invalid(f"unknown or unsupported attribute {name!r}")
+        raise UnknownAttribute(f"unknown or unsupported attribute {name!r}")
     return found
 
 
@@ -204,7 +211,7 @@ def _group_leaf(path, op, value=None):
     found = resolve_group(path.urn, path.attr, path.sub_attr)
     if found is None:
         name = ".".join(x for x in (path.attr, path.sub_attr) if x)
-        raise invalid(f"unknown or unsupported Group attribute {name!r}")
+        raise UnknownAttribute(f"unknown or unsupported Group attribute {name!r}")
     _, definition, sub = found
     name, sub_name = definition["name"], sub["name"] if sub else None
     if name == "meta":

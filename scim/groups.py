@@ -32,7 +32,7 @@ def wants_members(attributes, excluded):
     return True
 
 
-def _render(groups, attributes, excluded, *, member_limit=None):
+def render(groups, attributes, excluded, *, member_limit=None):
     """Resources for groups; members loaded in one query, and only if shown.
 
     With member_limit, a group with more members than that is shown without
@@ -50,7 +50,7 @@ def _render(groups, attributes, excluded, *, member_limit=None):
 
 
 def _one(group, status=200, extra_headers=None, member_limit=None):
-    resource = _render([group], request.args.get("attributes"), request.args.get("excludedAttributes"),
+    resource = render([group], request.args.get("attributes"), request.args.get("excludedAttributes"),
                        member_limit=member_limit)[0]
     return respond(resource, status, {"ETag": version_of(group), **(extra_headers or {})})
 
@@ -109,7 +109,7 @@ def _page(params, org_id):
     sort = filters.sort_field(params.sort_by, "Group") if params.sort_by else None
     total, groups = search_groups(org_id, predicate, sort=sort, ascending=params.ascending,
                                   offset=params.offset, limit=params.count)
-    resources = _render(groups, params.attributes, params.excluded) if params.count else []
+    resources = render(groups, params.attributes, params.excluded) if params.count else []
     return listing.list_response(total, params, resources)
 
 

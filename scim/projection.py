@@ -34,17 +34,22 @@ def _is_extension(urn):
     return urn is not None and urn.lower() == ENTERPRISE_SCHEMA.lower()
 
 
-# (schema, attribute, sub-attribute) with returned "request": only there when named in attributes.
-REQUEST_ONLY = ((ENTERPRISE_SCHEMA, "manager", "displayName"),)
+# (extension schema or None for core, attribute, sub-attribute) with returned "request":
+# server-filled values that appear only when their attribute is named in attributes.
+REQUEST_ONLY = ((ENTERPRISE_SCHEMA, "manager", "displayName"), (None, "members", "display"))
 
 
 def _drop_request_only(resource, wanted):
     for urn, attr, sub in REQUEST_ONLY:
-        named = any(_is_extension(u) and a and a.lower() == attr.lower() for u, a, _ in wanted)
-        container = resource.get(urn) if urn == ENTERPRISE_SCHEMA else resource
-        if named or not isinstance(container, dict) or not isinstance(container.get(attr), dict):
+        named = any(a and a.lower() == attr.lower() and (urn is None or _is_extension(u)) for u, a, _ in wanted)
+        container = resource.get(urn) if urn else resource
+        if named or not isinstance(container, dict) or attr not in container:
             continue
-        container[attr] = {k: v for k, v in container[attr].items() if k != sub}
+        value = container[attr]
+        if isinstance(value, dict):
+            container[attr] = {k: v for k, v in value.items() if k != sub}
+        elif isinstance(value, list):
+            container[attr] = [{k: v for k, v in e.items() if k != sub} for e in value]
     return resource
 
 

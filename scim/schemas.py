@@ -123,7 +123,8 @@ GROUP_ATTRIBUTES = [
     attr("members", "complex", multi=True, description="The members of the Group: Users only (no nesting)", sub=[
         attr("value", case_exact=True, mutability="immutable", description="The id of the member User"),
         attr("$ref", "reference", mutability="immutable", ref_types=["User"], description="The URI of the member"),
-        attr("display", mutability="readOnly", description="The displayName (else userName) of the member"),
+        attr("display", mutability="readOnly", returned="request",
+             description="The displayName (else userName) of the member, returned when members are requested"),
         attr("type", mutability="immutable", canonical=["User"], description="Always User"),
     ]),
 ]

@@ -22,7 +22,7 @@ def _users_url():
     return f"{base_url()}/Users"
 
 
-def _render(users, org_id):
+def render(users, org_id):
     ids = [u.id for u in users]
     metadata = domain.metadata_of(ids)
     names = domain.display_names(manager_ids(metadata), org_id)
@@ -32,7 +32,7 @@ def _render(users, org_id):
 
 
 def _one(user, org_id, status=200, attributes=None, excluded=None, extra_headers=None):
-    resource = project(_render([user], org_id)[0], attributes, excluded)
+    resource = project(render([user], org_id)[0], attributes, excluded)
     headers = {"ETag": version_of(user), **(extra_headers or {})}
     return respond(resource, status, headers)
 
@@ -104,7 +104,7 @@ def patch(user_id):
         # Runs with the user locked: the document patched is the one being replaced.
         if wanted is not None and user.sequence != wanted:
             raise ScimError(412, f"the resource is at version {version_of(user)}")
-        document = apply_patch(_render([user], org_id)[0], operations)
+        document = apply_patch(render([user], org_id)[0], operations)
         return _input(validate_user(document), unassign_missing_active=True)
 
     user = domain.update_human(org_id, user_id, change, principal.editor_id)
@@ -124,7 +124,7 @@ def _page(params, org_id):
     sort = filters.sort_field(params.sort_by) if params.sort_by else None
     total, users = search_users(org_id, and_(predicate, filters.HUMANS), sort=sort, ascending=params.ascending,
                                 offset=params.offset, limit=params.count)
-    resources = [project(r, params.attributes, params.excluded) for r in _render(users, org_id)] if params.count else []
+    resources = [project(r, params.attributes, params.excluded) for r in render(users, org_id)] if params.count else []
     return listing.list_response(total, params, resources)
 
 

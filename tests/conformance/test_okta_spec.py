@@ -210,7 +210,6 @@ def test_step_09_filter_on_upper_case_username(okta):
     assert [user["id"] for user in body.get("Resources", [])] == [user_id]
 
 
-@pytest.mark.xfail(strict=True, reason="Groups arrive with issue 5")
 def test_step_10_list_groups_quickly(okta):
     started = time.monotonic()
     response = okta.get("/Groups")

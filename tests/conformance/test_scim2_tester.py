@@ -22,7 +22,7 @@ from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
 # Resource types to exercise. Groups arrive with issue 5: add "Group" here then.
-RESOURCE_TYPES = ["User"]
+RESOURCE_TYPES = ["User", "Group"]
 
 FAILING_STATUSES = {Status.ERROR, Status.CRITICAL}
 
@@ -67,7 +67,7 @@ def test_scim2_tester_reports_no_error(live_server, conformance_summary):
     counts = Counter(result.status.name for result in results)
     summary = ", ".join(f"{status.name}={counts.get(status.name, 0)}" for status in Status)
     print(f"\nscim2-tester: {len(results)} results: {summary}")
-    conformance_summary(f"scim2-tester (User): {len(results)} results: {summary}")
+    conformance_summary(f"scim2-tester ({', '.join(RESOURCE_TYPES)}): {len(results)} results: {summary}")
     for result in results:
         if result.status is not Status.SUCCESS:
             print("  " + _describe(result))

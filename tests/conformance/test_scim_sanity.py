@@ -17,12 +17,20 @@ from pathlib import Path
 
 import pytest
 
-# Resource types to probe. Groups arrive with issue 5: probe without --resource then.
-RESOURCE = "User"
-
 # scim-sanity phase titles look like "Phase 2 — User CRUD Lifecycle". Every check of a
-# phase whose title holds one of these words must pass.
-REQUIRED_PHASES = ("Discovery", "User", "Search", "Error")
+# phase whose title holds one of these words must pass (the resource types come from
+# /ResourceTypes: User and Group).
+REQUIRED_PHASES = ("Discovery", "User", "Group", "Search", "Error")
+
+# Checks that fail for a reason the gateway keeps on purpose. Each must still occur, so
+# the list stays honest.
+EXPECTED_FAILURES = {
+    "PATCH /Groups/{id} add member": (
+        "scim-sanity adds the member id 'fake-member-id', which names no user, and expects 200; "
+        "the gateway refuses unknown members with 400 invalidValue (RFC 7644 §3.12) and applies "
+        "nothing, as issue 5 requires, so a group never points at a missing user"
+    ),
+}
 
 # Known deviations of python-scim's reference server (only used with
 # SCIM_TEST_TARGET=reference): its PATCH answers 204, which RFC 7644 §3.5.2 allows but
@@ -48,8 +56,6 @@ def test_scim_sanity_probe_passes(live_server, conformance_summary):
         "--token",
         live_server.token,
         "--i-accept-side-effects",
-        "--resource",
-        RESOURCE,
         "--json-output",
         "--timeout",
         "30",
@@ -70,7 +76,7 @@ def test_scim_sanity_probe_passes(live_server, conformance_summary):
         + ", ".join(f"{key}={value}" for key, value in summary.items())
     )
     conformance_summary(
-        f"scim-sanity probe --resource {RESOURCE}: " + ", ".join(f"{key}={value}" for key, value in summary.items())
+        "scim-sanity probe (User, Group): " + ", ".join(f"{key}={value}" for key, value in summary.items())
     )
     for result in results:
         message = f": {result['message']}" if result.get("message") else ""
@@ -78,7 +84,8 @@ def test_scim_sanity_probe_passes(live_server, conformance_summary):
     for issue in report.get("issues", []):
         print(f"  issue {issue.get('priority')}: {issue.get('title')}")
 
-    tolerated = REFERENCE_SERVER_DEVIATIONS if live_server.target == "reference" else set()
+    tolerated = REFERENCE_SERVER_DEVIATIONS if live_server.target == "reference" else set(EXPECTED_FAILURES)
+    seen_expected = set()
     problems = []
     per_phase: Counter[str] = Counter()
     for result in results:
@@ -88,6 +95,8 @@ def test_scim_sanity_probe_passes(live_server, conformance_summary):
         if required:
             per_phase[next(word for word in REQUIRED_PHASES if word in phase)] += 1
         if result["name"] in tolerated:
+            if status in ("fail", "error"):
+                seen_expected.add(result["name"])
             continue
         if status in ("fail", "error") or (required and status != "pass"):
             problems.append(f"{status}: {phase} / {result['name']}: {result.get('message', '')}")
@@ -95,5 +104,8 @@ def test_scim_sanity_probe_passes(live_server, conformance_summary):
     assert not problems, "scim-sanity checks that did not pass:\n" + "\n".join(problems)
     missing = [word for word in REQUIRED_PHASES if not per_phase[word]]
     assert not missing, f"scim-sanity ran no check of the phases {missing}"
-    if not tolerated:
+    if live_server.target != "reference":
+        stale = set(EXPECTED_FAILURES) - seen_expected
+        assert not stale, f"expected failures that now pass (remove them from EXPECTED_FAILURES): {sorted(stale)}"
+    if not seen_expected and not tolerated & {r["name"] for r in results if r.get("status") != "pass"}:
         assert completed.returncode == 0, f"scim-sanity exited {completed.returncode}\n{completed.stderr[-3000:]}"
