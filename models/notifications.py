@@ -1,0 +1,17 @@
+"""The notification outbox: messages for users, written in the transaction that causes them.
+
+Each row keeps what a delivery needs; nothing delivers them yet.
+"""
+import json
+
+from .mgmt_tables import Notification
+
+
+def enqueue(user, kind, event, **content):
+    """Record one notification for user (inside the caller's transaction)."""
+    payload = {"kind": kind, "userId": user.id, "orgId": user.org_id, "userName": user.username,
+               "email": user.email, "phone": user.phone, "sequence": str(event.id),
+               "createdAt": event.created_at.isoformat() + "Z", **content}
+    return Notification.create(org_id=user.org_id, user_id=user.id, kind=kind,
+                               payload=json.dumps(payload, separators=(",", ":")),
+                               created_at=event.created_at, next_attempt_at=event.created_at)

@@ -1,0 +1,45 @@
+"""The shape of every single-user write: load in the org, check, append one event, move the sequence."""
+import dataclasses
+import datetime
+
+from . import events
+from .db import transaction
+from .users import _load, _save
+
+
+@dataclasses.dataclass
+class Stamp:
+    """Sequence and time of the state a write left behind, when it appended no event."""
+
+    id: int
+    created_at: datetime.datetime
+
+
+def stamp_of(row):
+    return Stamp(row.sequence, row.changed_at)
+
+
+def _touch(user, event):
+    user.sequence, user.changed_at = event.id, event.created_at
+
+
+def record(user, event_type, editor, payload=None, fields=()):
+    """Append event_type for a loaded user and save fields with its new sequence; returns the event."""
+    event = events.append("user", user.id, user.org_id, event_type, editor, payload)
+    _touch(user, event)
+    _save(user, [*fields, type(user).sequence, type(user).changed_at])
+    return event
+
+
+def change_user(org_id, user_id, editor, not_found_id, apply):
+    """One transaction: load the user, let apply(user) check and change it, record its event.
+
+    apply returns (event type, payload, changed fields) or None for "nothing to record".
+    """
+    with transaction():
+        user = _load(org_id, user_id, not_found_id=not_found_id)
+        outcome = apply(user)
+        if outcome is None:
+            return None
+        event_type, payload, fields = outcome
+        return record(user, event_type, editor, payload, fields)

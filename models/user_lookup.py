@@ -1,0 +1,48 @@
+"""Instance-wide user reads of the management API: login-name lookup, uniqueness, history."""
+from . import events
+from .errors import user_not_found
+from .search import fold
+from .tables import Event, User
+
+
+def by_login_name(login_name):
+    """The one user, in any org, whose login name (its userName here) is login_name."""
+    key = fold((login_name or "").strip())
+    users = list(User.select().where(User.username_key == key).limit(2))
+    # The same userName in two organisations is no single user: report it as unknown.
+    if len(users) != 1:
+        raise user_not_found()
+    return users[0]
+
+
+def is_unique(username=None, email=None):
+    """No user in the instance has this exact userName and (when given) e-mail (ZITADEL's IsUserUnique)."""
+    query = User.select(User.id)
+    if username:
+        query = query.where(User.username == username)
+    if email:
+        query = query.where(User.email == email)
+    return not query.exists()
+
+
+def changes(org_id, user_id, *, after=0, limit=None, ascending=False):
+    """Events of one user in org_id with the editors' users: [(event, editor or None)]."""
+    found = events.history(user_id, org_id, after=after, limit=limit, ascending=ascending)
+    editor_ids = {e.editor_id for e in found if e.editor_id}
+    editors = {u.id: u for u in User.select().where(User.id.in_(list(editor_ids)))} if editor_ids else {}
+    return [(e, editors.get(e.editor_id)) for e in found]
+
+
+def last_sequence():
+    """The newest event's sequence: what every read here has seen (ListDetails.processedSequence)."""
+    return Event.select(Event.id).order_by(Event.id.desc()).limit(1).scalar() or 0
+
+
+def in_org(org_id, user_id):
+    """The user, told apart: unknown (QUERY-Dfbg2) or of another organisation (MANAG-fpo4B)."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise user_not_found("QUERY-Dfbg2")
+    if user.org_id != org_id:
+        raise user_not_found("MANAG-fpo4B")
+    return user
