@@ -7,9 +7,11 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
+import management
 import scim
 from auth import bootstrap
 from config import Settings
+from management import errors as management_errors
 from models.db import db, migrate, open_database, schema_lock, sqlite_url
 from models.errors import DomainError
 from models.ids import reseed
@@ -52,6 +54,9 @@ def _scim_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        # Unknown routes and methods belong to no blueprint, so their handlers never see them.
+        if management.is_management_path(request.path):
+            return management_errors.render_http_error(error)
         if is_scim():
             detail = {404: "no such endpoint", 405: "method not allowed on this endpoint",
                       413: "the request body is too large"}.get(error.code, error.description)
@@ -105,6 +110,7 @@ def create_app(settings: Settings | None = None):
 
     for blueprint in scim.blueprints():
         app.register_blueprint(blueprint)
+    app.register_blueprint(management.blueprint())
     _scim_error_handlers(app)
 
     @app.cli.command("migrate")

@@ -40,6 +40,9 @@ class Settings:
     # (ZITADEL's SCIM.EmailVerified / SCIM.PhoneVerified, both true by default).
     scim_email_verified: bool = True
     scim_phone_verified: bool = True
+    # Management API: passkey registration link; {origin} is ISSUER or the request's base URL.
+    passkey_link_template: str = ("{origin}/ui/login/login/passwordless/init"
+                                  "?userID={userID}&orgID={orgID}&codeID={codeID}&code={code}")
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -55,4 +58,5 @@ class Settings:
             scim_ignore_password_on_create=_bool("SCIM_IGNORE_PASSWORD_ON_CREATE", False),
             scim_email_verified=_bool("SCIM_EMAIL_VERIFIED", True),
             scim_phone_verified=_bool("SCIM_PHONE_VERIFIED", True),
+            passkey_link_template=os.environ.get("PASSKEY_LINK_TEMPLATE") or cls.passkey_link_template,
         )

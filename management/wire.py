@@ -1,0 +1,124 @@
+"""The management API's one serializer: domain rows -> protobuf-JSON (reference §1.2).
+
+uint64 as strings, enums by name, bytes as padded standard base64, RFC 3339
+`Z` timestamps, and zero values (False, 0, "", empty lists, None) omitted,
+while set-but-empty sub-messages stay `{}`.
+"""
+import base64
+
+from models.tables import UserState, UserType, utcnow
+from models.user_changes import stamp_of
+
+GENDERS = {0: "GENDER_UNSPECIFIED", 1: "GENDER_FEMALE", 2: "GENDER_MALE", 3: "GENDER_DIVERSE"}
+ACCESS_TOKEN_TYPES = {0: "ACCESS_TOKEN_TYPE_BEARER", 1: "ACCESS_TOKEN_TYPE_JWT"}
+USER_TYPES = {0: "TYPE_UNSPECIFIED", UserType.HUMAN: "TYPE_HUMAN", UserType.MACHINE: "TYPE_MACHINE"}
+USER_STATES = {0: "USER_STATE_UNSPECIFIED", 3: "USER_STATE_DELETED", 5: "USER_STATE_SUSPEND", **UserState.NAMES}
+
+
+def message(**fields):
+    """A protobuf message: drops zero scalars and empty lists, keeps sub-messages (even `{}`)."""
+    return {k: v for k, v in fields.items() if v is not None and v is not False and v != "" and v != []
+            and not (isinstance(v, int) and not isinstance(v, bool) and v == 0)}
+
+
+def uint64(number):
+    return str(number) if number else None
+
+
+def enum(names, number):
+    return names.get(number) if number else None
+
+
+def timestamp(moment):
+    """RFC 3339 in UTC with `Z`, with 0, 3 or 6 fractional digits as protobuf does."""
+    if moment is None:
+        return None
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    micros = moment.microsecond
+    if micros:
+        text += f".{micros // 1000:03d}" if micros % 1000 == 0 else f".{micros:06d}"
+    return text + "Z"
+
+
+def duration(seconds):
+    return f"{int(seconds)}s"
+
+
+def b64(data):
+    return base64.b64encode(bytes(data)).decode("ascii") if data else None
+
+
+def details_created(event, org_id):
+    """ObjectDetails of a creating mutation (§4.1): sequence, creationDate, resourceOwner."""
+    return message(sequence=uint64(event.id), creationDate=timestamp(event.created_at), resourceOwner=org_id)
+
+
+def details_changed(event, org_id):
+    """ObjectDetails of any other mutation: sequence, changeDate, resourceOwner."""
+    return message(sequence=uint64(event.id), changeDate=timestamp(event.created_at), resourceOwner=org_id)
+
+
+def details_of(row, org_id):
+    """ObjectDetails of a read object: all four fields."""
+    return message(sequence=uint64(row.sequence), creationDate=timestamp(row.created_at),
+                   changeDate=timestamp(row.changed_at), resourceOwner=org_id)
+
+
+def list_details(total, processed_sequence=None):
+    return message(totalResult=uint64(total), processedSequence=uint64(processed_sequence),
+                   viewTimestamp=timestamp(utcnow()))
+
+
+def profile(user):
+    return message(firstName=user.first_name, lastName=user.last_name, nickName=user.nick_name,
+                   displayName=user.display_name, preferredLanguage=user.preferred_language or "und",
+                   gender=enum(GENDERS, user.gender))
+
+
+def email(user):
+    return message(email=user.email, isEmailVerified=user.email_verified)
+
+
+def phone(user):
+    return message(phone=user.phone, isPhoneVerified=user.phone_verified)
+
+
+def human(user):
+    return message(profile=profile(user), email=email(user), phone=phone(user),
+                   passwordChanged=timestamp(user.password_changed_at))
+
+
+def machine(user):
+    return message(name=user.name, description=user.description,
+                   accessTokenType=enum(ACCESS_TOKEN_TYPES, user.access_token_type))
+
+
+def login_names(user):
+    # Organisations have no domains here, so a user's only login name is its userName.
+    return [user.username]
+
+
+def user(row):
+    kind = {"human": human(row)} if row.is_human else {"machine": machine(row)}
+    return message(id=row.id, details=details_of(row, row.org_id), state=enum(USER_STATES, row.state),
+                   userName=row.username, loginNames=login_names(row), preferredLoginName=row.username, **kind)
+
+
+def metadata(row, org_id):
+    return message(details=details_of(row, org_id), key=row.key, value=b64(row.value))
+
+
+def change(event, editor, label, org_id):
+    """change.v1.Change: one event of a user's history."""
+    editor_name = None
+    if editor is not None:
+        editor_name = editor.display_name or editor.name or editor.username
+    return message(changeDate=timestamp(event.created_at),
+                   eventType={"key": f"EventTypes.{event.type}", "localizedMessage": label},
+                   sequence=uint64(event.id), editorId=event.editor_id, editorDisplayName=editor_name,
+                   resourceOwnerId=org_id, editorPreferredLoginName=editor.username if editor else None)
+
+
+def stamp(row):
+    """A row's own sequence and last change, in the shape details_created/changed take."""
+    return stamp_of(row)
