@@ -66,13 +66,13 @@ def _initial(user, editor, with_init):
     """Issue the init code (state INITIAL) or, for a ready user, the e-mail verification code if needed."""
     if with_init:
         event = events.append("user", user.id, user.org_id, "user.human.initialization.code.added", editor)
-        _, code = codes.issue(user, "init", event)
-        notifications.enqueue(user, "user.initialization", event, code=code)
+        row, _ = codes.issue(user, "init", event)
+        notifications.enqueue(user, "user.initialization", event, code_id=row.id)
         return event
     if not user.email_verified:
         event = events.append("user", user.id, user.org_id, "user.human.email.code.added", editor)
-        _, code = codes.issue(user, "email", event)
-        notifications.enqueue(user, "user.email.verification", event, code=code)
+        row, _ = codes.issue(user, "email", event)
+        notifications.enqueue(user, "user.email.verification", event, code_id=row.id)
         return event
     return None
 
@@ -80,8 +80,8 @@ def _initial(user, editor, with_init):
 def _phone_code(user, editor):
     if user.phone and not user.phone_verified:
         event = events.append("user", user.id, user.org_id, "user.human.phone.code.added", editor)
-        _, code = codes.issue(user, "phone", event)
-        notifications.enqueue(user, "user.phone.verification", event, code=code)
+        row, _ = codes.issue(user, "phone", event)
+        notifications.enqueue(user, "user.phone.verification", event, code_id=row.id)
         return event
     return None
 

@@ -1,6 +1,8 @@
 """The notification outbox: messages for users, written in the transaction that causes them.
 
-Each row keeps what a delivery needs; nothing delivers them yet.
+Nothing delivers them yet. A row names the one-time code (code_id) but never
+holds the code itself: codes are stored only as hashes, so until delivery
+exists (with the code encrypted in the outbox) there is no plain code at rest.
 """
 import json
 
