@@ -7,7 +7,7 @@ from .errors import InvalidArgument, user_already_exists
 from .ids import new_id
 from .search import fold
 from .tables import User, UserState, UserType, utcnow
-from .users import is_username_clash
+from .users import is_username_clash, raise_if_id_clash
 
 
 def create_machine(org_id, username, name, editor, *, description=None, access_token_type=0, user_id=None):
@@ -31,4 +31,5 @@ def create_machine(org_id, username, name, editor, *, description=None, access_t
     except pw.IntegrityError as error:
         if is_username_clash(error):
             raise user_already_exists() from None
+        raise_if_id_clash(error)
         raise

@@ -185,6 +185,11 @@ def _group_collections(node):
     return Group.id.in_(sub)
 
 
+def metadata_condition(predicate):
+    """SQL condition on UserMetadata rows (fields: key, value)."""
+    return _compile(predicate, METADATA_FIELDS, None)
+
+
 def user_condition(org_id, predicate):
     """SQL condition: users of org_id that satisfy predicate."""
     return (User.org == org_id) & _compile(predicate, USER_FIELDS, _user_collections(org_id))

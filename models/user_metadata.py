@@ -6,7 +6,7 @@ here re-indexes the user for SCIM filters in the same transaction.
 from .db import transaction
 from .errors import FailedPrecondition, InvalidArgument, NotFound
 from .predicates import and_
-from .search import METADATA_FIELDS, _compile
+from .search import metadata_condition
 from .tables import User, UserMetadata
 from .user_changes import stamp_of
 from .users import _load, _write_metadata, reindex
@@ -98,7 +98,7 @@ def list_metadata(org_id, user_id, predicates, *, offset=0, limit=None):
     query = _of_user(org_id, user_id)
     condition = and_(*predicates)
     if predicates:
-        query = query.where(_compile(condition, METADATA_FIELDS, None))
+        query = query.where(metadata_condition(condition))
     total = query.count()
     page = query.order_by(UserMetadata.key).offset(offset or None)
     if limit:

@@ -54,6 +54,12 @@ class HumanInput:
     metadata: dict = dataclasses.field(default_factory=dict)
 
 
+def raise_if_id_clash(error):
+    """A caller-chosen user id that is already taken (ZITADEL's COMMAND-k2una)."""
+    if "PRIMARY" in str(error).upper() or "pkey" in str(error) or "user.id" in str(error):
+        raise AlreadyExists("Errors.User.AlreadyExisting", "COMMAND-k2una", "Errors.User.AlreadyExisting") from None
+
+
 def is_username_clash(error):
     """Whether an IntegrityError is the (org, casefolded userName) unique index."""
     return "username_key" in str(error)
@@ -261,8 +267,7 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
     except pw.IntegrityError as error:
         if is_username_clash(error):
             raise user_already_exists() from None
-        if "PRIMARY" in str(error).upper() or "pkey" in str(error):
-            raise AlreadyExists("Errors.User.AlreadyExisting", "COMMAND-k2una", "Errors.User.AlreadyExisting") from None
+        raise_if_id_clash(error)
         raise
 
 
