@@ -84,8 +84,14 @@ def _add_members(group, user_ids, editor):
         return None
     now = utcnow()
     rows = [{"group": group.id, "user": uid, "created_at": now} for uid in user_ids if uid in new]
-    for start in range(0, len(rows), CHUNK):
-        GroupMember.insert_many(rows[start:start + CHUNK]).execute()
+    try:
+        for start in range(0, len(rows), CHUNK):
+            GroupMember.insert_many(rows[start:start + CHUNK]).execute()
+    except pw.IntegrityError:
+        # PostgreSQL: a user removed by a concurrent request after check_members saw it (the foreign key).
+        # The whole change is rolled back, as if the removal had come first.
+        raise InvalidArgument("unknown member ids: a member was removed meanwhile", "GROUP-m3mb",
+                              "Errors.Group.MemberNotFound") from None
     return events.append("group", group.id, group.org_id, "group.member.added", editor,
                          {"userIds": [r["user"] for r in rows]})
 

@@ -13,7 +13,7 @@ import re
 from flask import current_app, request
 
 from .errors import ScimError, error_body
-from .http import context, read_json, respond, settings
+from .http import base_url, context, read_json, respond, settings
 
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
@@ -104,27 +104,43 @@ def bulk():
     declared = _check(operations)
     prefix = request.path[: -len("/Bulk")]
     created, results, errors = {}, {}, 0
+
+    def stopped():
+        return fail_on_errors is not None and errors >= fail_on_errors
+
     pending = list(range(len(operations)))
-    while pending and (fail_on_errors is None or errors < fail_on_errors):
-        ready = [i for i in pending if _references(operations[i]) <= set(created)]
+    while pending and not stopped():
+        # An operation naming a bulkId that no operation declares fails in its turn (400).
+        ready = [i for i in pending
+                 if _references(operations[i]) <= set(created) or _references(operations[i]) - declared]
         if not ready:
             # Whatever is left waits on a bulkId that no remaining operation will produce.
             for i in pending:
+                if stopped():
+                    break
                 missing = _references(operations[i]) - set(created)
-                unknown = missing - declared
-                status, detail = (400, f"unknown bulkId {sorted(unknown)[0]!r}") if unknown else (
-                    409, "circular or failed bulkId reference: " + ", ".join(sorted(missing)))
-                results[i] = _result(operations[i], status, error_body(status, detail, "invalidValue"))
+                detail = "circular or failed bulkId reference: " + ", ".join(sorted(missing))
+                results[i] = _result(operations[i], 409, error_body(409, detail, "invalidValue"))
                 errors += 1
             break
         index = ready[0]
         pending.remove(index)
         operation = operations[index]
+        unknown = _references(operation) - declared
+        if unknown:
+            detail = f"unknown bulkId {sorted(unknown)[0]!r}"
+            results[index] = _result(operation, 400, error_body(400, detail, "invalidValue"))
+            errors += 1
+            continue
         method = operation["method"].upper()
-        status, response, headers = _dispatch(prefix, method, _resolve(operation["path"], created),
+        path = _resolve(operation["path"], created)
+        status, response, headers = _dispatch(prefix, method, path,
                                               _resolve(operation.get("data"), created) if method != "DELETE"
                                               else None, operation.get("version"))
         location = response.get("meta", {}).get("location") or headers.get("Location")
+        if location is None and method != "POST":
+            # RFC 7644 §3.7.3: location is required in every result except a failed POST (DELETE has no body)
+            location = base_url() + path
         if method == "POST" and status == 201:
             created[operation["bulkId"]] = response["id"]
         if status >= 400:

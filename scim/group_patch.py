@@ -15,7 +15,7 @@ from models.groups import GroupChange
 from . import filter_parser as fp
 from .errors import ScimError
 from .patch import apply as apply_patch
-from .schemas import resolve_group
+from .schemas import GROUP_SCHEMA, resolve_group
 from .validation import check_member, validate_group
 
 
@@ -43,8 +43,17 @@ def _ids_from_filter(node):
     raise ScimError(400, 'a members filter must be value eq "<id>" (several joined by or)', "invalidFilter")
 
 
+QUALIFIED_MEMBERS = f"{GROUP_SCHEMA}:members".lower()
+
+
 def _is_members(name):
-    return isinstance(name, str) and name.lower() == "members"
+    """members, also URN-qualified (a no-path value key)."""
+    return isinstance(name, str) and name.lower() in ("members", QUALIFIED_MEMBERS)
+
+
+def _names_members(path):
+    """Whether a parsed attribute path is members, bare or under the Group schema's URN."""
+    return path.attr.lower() == "members" and (path.urn is None or path.urn.lower() == GROUP_SCHEMA.lower())
 
 
 def _member_op(op, value):
@@ -52,8 +61,9 @@ def _member_op(op, value):
         return ("add", _member_ids(value))
     if op == "replace":
         return ("replace", _member_ids(value))
-    # remove: the members named in value (Entra), else every member
-    return ("remove", _member_ids(value) if value not in (None, [], {}) else None)
+    # remove: the members named in value (Entra); with no value at all, every member
+    # (RFC 7644 §3.5.2.2). An empty list names nobody, so it removes nobody.
+    return ("remove", None if value is None or value == {} else _member_ids(value))
 
 
 def to_change(group, operations):
@@ -80,7 +90,7 @@ def to_change(group, operations):
             parsed = fp.parse_path(path)
         except fp.PathError as error:
             raise ScimError(400, f"invalid path {path!r}: {error}", "invalidPath") from None
-        if not _is_members(parsed.path.attr) or parsed.path.urn is not None:
+        if not _names_members(parsed.path):
             attribute_ops.append(operation)
         elif parsed.path.sub_attr or parsed.sub_attr:
             raise ScimError(400, "members can only be changed as whole entries", "invalidPath")

@@ -25,7 +25,8 @@ def _names(text):
 
 def wants_members(attributes, excluded):
     """Whether the response will show members, so whether to load them at all."""
-    if any(n.split(".")[0] == "members" for n in _names(excluded)):
+    # excluding a sub-attribute (members.display) still shows the members
+    if any(n == "members" for n in _names(excluded)):
         return False
     if attributes:
         return any(n.split(".")[0] == "members" for n in _names(attributes))

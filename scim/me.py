@@ -13,8 +13,10 @@ from .http import context
 
 def _own_id():
     principal, org_id = context(None)
-    if principal.user is None or principal.user.type != UserType.HUMAN or org_id != principal.org_id:
+    if principal.user is None or principal.user.type != UserType.HUMAN:
         raise ScimError(404, "the authenticated subject has no SCIM User resource (it is a service account)")
+    if org_id != principal.org_id:
+        raise ScimError(404, "the authenticated user has no SCIM User resource in this organisation")
     return principal.user_id
 
 
