@@ -16,26 +16,23 @@ def _routes(bp):
     bp.add_url_rule("/ResourceTypes/<name>", view_func=discovery.resource_type)
     bp.add_url_rule("/Schemas", view_func=discovery.schemas)
     bp.add_url_rule("/Schemas/<path:schema_id>", view_func=discovery.schema)
-    bp.add_url_rule("/Users", view_func=users.list_, methods=["GET"])
-    bp.add_url_rule("/Users", view_func=users.create, methods=["POST"], endpoint="create_user")
-    bp.add_url_rule("/Users/.search", view_func=users.search, methods=["POST"])
+    _resource(bp, "Users", "user", users)
+    _resource(bp, "Groups", "group", groups)
     bp.add_url_rule("/.search", view_func=root_search.search, methods=["POST"], endpoint="root_search")
-    bp.add_url_rule("/Users/<user_id>", view_func=users.get, methods=["GET"])
-    bp.add_url_rule("/Users/<user_id>", view_func=users.replace, methods=["PUT"], endpoint="replace_user")
-    bp.add_url_rule("/Users/<user_id>", view_func=users.patch, methods=["PATCH"], endpoint="patch_user")
-    bp.add_url_rule("/Users/<user_id>", view_func=users.delete, methods=["DELETE"], endpoint="delete_user")
-    bp.add_url_rule("/Me", view_func=me.get, methods=["GET"], endpoint="get_me")
-    bp.add_url_rule("/Me", view_func=me.replace, methods=["PUT"], endpoint="replace_me")
-    bp.add_url_rule("/Me", view_func=me.patch, methods=["PATCH"], endpoint="patch_me")
-    bp.add_url_rule("/Me", view_func=me.delete, methods=["DELETE"], endpoint="delete_me")
     bp.add_url_rule("/Bulk", view_func=bulk.bulk, methods=["POST"])
-    bp.add_url_rule("/Groups", view_func=groups.list_, methods=["GET"], endpoint="list_groups")
-    bp.add_url_rule("/Groups", view_func=groups.create, methods=["POST"], endpoint="create_group")
-    bp.add_url_rule("/Groups/.search", view_func=groups.search, methods=["POST"], endpoint="search_groups")
-    bp.add_url_rule("/Groups/<group_id>", view_func=groups.get, methods=["GET"], endpoint="get_group")
-    bp.add_url_rule("/Groups/<group_id>", view_func=groups.replace, methods=["PUT"], endpoint="replace_group")
-    bp.add_url_rule("/Groups/<group_id>", view_func=groups.patch, methods=["PATCH"], endpoint="patch_group")
-    bp.add_url_rule("/Groups/<group_id>", view_func=groups.delete, methods=["DELETE"], endpoint="delete_group")
+    for method, view in (("GET", me.get), ("PUT", me.replace), ("PATCH", me.patch), ("DELETE", me.delete)):
+        bp.add_url_rule("/Me", view_func=view, methods=[method], endpoint=f"{method.lower()}_me")
+
+
+def _resource(bp, endpoint, name, module):
+    """The RFC 7644 §3.2 routes of one resource type, served by module."""
+    bp.add_url_rule(f"/{endpoint}", view_func=module.list_, methods=["GET"], endpoint=f"list_{name}s")
+    bp.add_url_rule(f"/{endpoint}", view_func=module.create, methods=["POST"], endpoint=f"create_{name}")
+    bp.add_url_rule(f"/{endpoint}/.search", view_func=module.search, methods=["POST"], endpoint=f"search_{name}s")
+    item = f"/{endpoint}/<{name}_id>"
+    for method, view in (("GET", module.get), ("PUT", module.replace), ("PATCH", module.patch),
+                         ("DELETE", module.delete)):
+        bp.add_url_rule(item, view_func=view, methods=[method], endpoint=f"{method.lower()}_{name}")
 
 
 def _take_org(endpoint, values):

@@ -1,4 +1,5 @@
-"""Constants and assertions shared by the SCIM HTTP tests."""
+"""Constants, assertions and helpers shared by the SCIM HTTP tests."""
+import threading
 
 SCIM_JSON = "application/scim+json"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -27,3 +28,40 @@ def user_names(scim, filter_text=None):
     response = scim.get("/Users", query_string=query)
     assert response.status_code == 200, response.get_json()
     return sorted(r["userName"] for r in response.get_json()["Resources"])
+
+
+THREADS = 20
+
+def run_concurrently(app, send):
+    barrier = threading.Barrier(THREADS)
+    results = [None] * THREADS
+
+    def worker(index):
+        client = app.test_client()
+        barrier.wait()
+        try:
+            results[index] = send(client, index)
+        except Exception as error:  # surfaced in the assertion below
+            results[index] = error
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def create_group(scim, display_name, members=(), **attributes):
+    body = {"schemas": [GROUP], "displayName": display_name,
+            "members": [{"value": m["id"]} for m in members], **attributes}
+    response = scim.post("/Groups", body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def get_group(scim, group):
+    response = scim.get(f"/Groups/{group['id']}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()

@@ -1,34 +1,10 @@
 """Concurrent provisioning: Okta and Entra retry and run in parallel, so one userName may be POSTed
 by several workers at once. Exactly one wins (SQLite: IMMEDIATE write transactions; PostgreSQL:
 the unique index on (org, username_key))."""
-import threading
 
 from models.db import db
 from models.tables import User
-from tests.http.scim_helpers import CORE, PATCH_OP
-
-THREADS = 20
-
-
-def run_concurrently(app, send):
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def worker(index):
-        client = app.test_client()
-        barrier.wait()
-        try:
-            results[index] = send(client, index)
-        except Exception as error:  # surfaced in the assertion below
-            results[index] = error
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
+from tests.http.scim_helpers import CORE, PATCH_OP, THREADS, run_concurrently
 
 
 def test_twenty_concurrent_posts_of_one_username_create_exactly_one_user(app, scim):

@@ -4,23 +4,18 @@ import models.groups
 from models.db import db
 from models.tables import Event, GroupMember
 from tests.conftest import ScimClient, make_tenant
-from tests.http.scim_helpers import CORE, GROUP, LIST_RESPONSE, PATCH_OP, SCIM_JSON, assert_scim_error
+from tests.http.scim_helpers import (
+    CORE,
+    GROUP,
+    LIST_RESPONSE,
+    PATCH_OP,
+    SCIM_JSON,
+    assert_scim_error,
+    create_group,
+    get_group,
+)
 
 NOT_A_USER = "010101001010101011001010101011"
-
-
-def create_group(scim, display_name="Engineering", members=(), **attributes):
-    body = {"schemas": [GROUP], "displayName": display_name,
-            "members": [{"value": m["id"]} for m in members], **attributes}
-    response = scim.post("/Groups", body)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def get_group(scim, group):
-    response = scim.get(f"/Groups/{group['id']}")
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def member_ids(resource):

@@ -5,30 +5,7 @@ import threading
 
 from models.db import db
 from models.tables import Event, GroupMember
-from tests.http.scim_helpers import GROUP, PATCH_OP, SCIM_JSON
-
-THREADS = 20
-
-
-def run_concurrently(app, send):
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def worker(index):
-        client = app.test_client()
-        barrier.wait()
-        try:
-            results[index] = send(client, index)
-        except Exception as error:  # surfaced in the assertions
-            results[index] = error
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
+from tests.http.scim_helpers import GROUP, PATCH_OP, SCIM_JSON, THREADS, run_concurrently
 
 
 def patch_members(client, auth, group_id, *operations):

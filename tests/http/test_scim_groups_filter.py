@@ -5,17 +5,9 @@ import time
 
 import pytest
 
-from tests.http.scim_helpers import GROUP, SEARCH, assert_scim_error
+from tests.http.scim_helpers import SEARCH, assert_scim_error, create_group
 
 UNKNOWN_ID = "010101001010101011001010101011"
-
-
-def create_group(scim, display_name, members=(), **attributes):
-    body = {"schemas": [GROUP], "displayName": display_name,
-            "members": [{"value": m["id"]} for m in members], **attributes}
-    response = scim.post("/Groups", body)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def names(scim, filter_text=None, **query):

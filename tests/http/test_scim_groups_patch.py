@@ -8,21 +8,9 @@ import pytest
 import models.groups
 from models.db import db
 from models.tables import Event
-from tests.http.scim_helpers import GROUP, PATCH_OP, SCIM_JSON, assert_scim_error
+from tests.http.scim_helpers import GROUP, PATCH_OP, SCIM_JSON, assert_scim_error, create_group, get_group
 
 UNKNOWN_ID = "010101001010101011001010101011"
-
-
-def create_group(scim, display_name="Team", members=(), **attributes):
-    body = {"schemas": [GROUP], "displayName": display_name,
-            "members": [{"value": m["id"]} for m in members], **attributes}
-    response = scim.post("/Groups", body)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def get_group(scim, group):
-    return scim.get(f"/Groups/{group['id']}").get_json()
 
 
 def member_ids(resource):
