@@ -17,6 +17,7 @@ from models.errors import DomainError
 from models.ids import reseed
 from models.orgs import ensure_default_org
 from scim import errors as scim_errors
+from transfer import cli as transfer_cli
 
 log = logging.getLogger("gateway")
 
@@ -112,6 +113,8 @@ def create_app(settings: Settings | None = None):
         app.register_blueprint(blueprint)
     app.register_blueprint(management.blueprint())
     _scim_error_handlers(app)
+
+    app.cli.add_command(transfer_cli.users)
 
     @app.cli.command("migrate")
     def migrate_command():

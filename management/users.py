@@ -84,6 +84,11 @@ def _human_input(request_, password, change_required):
     )
 
 
+def human_input_of_import(request_):
+    """The HumanInput of a loaded ImportHumanUserRequest (the import CLI reads the same bodies)."""
+    return _human_input(request_, request_.get("password"), request_.get("password_change_required", False))
+
+
 def add_human():
     principal, org_id = context("user.write")
     request_ = body(AddHumanUserRequest())
@@ -108,7 +113,7 @@ def passkey_registration(user, code_row, code):
 def import_human():
     principal, org_id = context("user.write")
     request_ = body(ImportHumanUserRequest())
-    data = _human_input(request_, request_.get("password"), request_.get("password_change_required", False))
+    data = human_input_of_import(request_)
     setup = human_onboarding.Onboarding(
         password_hash=request_.get("hashed_password", {}).get("value"),
         passwordless=request_.get("request_passwordless_registration", False),

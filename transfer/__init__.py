@@ -1,0 +1,1 @@
+"""Moving users in and out in bulk: `flask --app app users import|export`."""

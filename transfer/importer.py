@@ -1,0 +1,134 @@
+"""Importing records into one organisation, in batches, idempotently.
+
+SCIM records are validated exactly as POST /Users validates them and go
+through the domain's batched import (models/bulk.py). ZITADEL ImportHumanUser
+bodies are validated by the management API's own schema and created with the
+same rules as POST /management/v1/users/human/_import, one savepoint each
+inside the batch's transaction. Either way a user is imported wholly or not
+at all; a bad record is reported with its line and does not stop the rest;
+a user whose userName already exists in the organisation is skipped, so a
+second run of the same file creates nothing.
+"""
+import dataclasses
+
+from marshmallow import ValidationError
+
+from models import human_onboarding
+from models.bulk import import_humans
+from models.db import transaction
+from models.errors import DomainError
+from models.search import fold
+from models.tables import User
+from scim.casting import from_scim
+from scim.errors import ScimError
+from scim.validation import validate_user
+
+from .readers import BadRecord
+
+
+@dataclasses.dataclass
+class Report:
+    created: int = 0
+    skipped: list = dataclasses.field(default_factory=list)
+    errors: list = dataclasses.field(default_factory=list)  # (line, message)
+
+
+def _is_zitadel(record):
+    return isinstance(record, dict) and isinstance(record.get("profile"), dict)
+
+
+def _scim_input(record, settings):
+    resource = validate_user(record)
+    return from_scim(resource, email_verified=settings.scim_email_verified, phone_verified=settings.scim_phone_verified)
+
+
+def _zitadel(record):
+    # The management adapter owns this dialect: its schema and its mapping.
+    from management.schemas import ImportHumanUserRequest
+    from management.users import human_input_of_import
+
+    request = ImportHumanUserRequest().load(record)
+    setup = human_onboarding.Onboarding(
+        password_hash=request.get("hashed_password", {}).get("value"),
+        idps=request.get("idps", []),
+    )
+    return human_input_of_import(request), setup
+
+
+def _flush_scim(org_id, batch, report):
+    if batch:
+        created, skipped = import_humans(org_id, [data for _, data in batch], editor=None)
+        report.created += len(created)
+        report.skipped += skipped
+    batch.clear()
+
+
+def _flush_zitadel(org_id, batch, report):
+    if not batch:
+        return
+    with transaction():
+        keys = [fold(data.username) for _, data, _ in batch]
+        existing = {u.username_key for u in User.select(User.username_key).where(
+            (User.org == org_id) & User.username_key.in_(keys))}
+        for line, data, setup in batch:
+            if fold(data.username) in existing:
+                report.skipped.append(data.username)
+                continue
+            try:
+                with transaction():  # a savepoint: a refused user leaves nothing behind
+                    human_onboarding.add_human(org_id, data, None, setup, import_rules=True)
+                report.created += 1
+                existing.add(fold(data.username))
+            except DomainError as error:
+                report.errors.append((line, error.message))
+    batch.clear()
+
+
+def import_records(org_id, records, settings, *, batch_size=1000, progress=None):
+    """Import (line, record) pairs; returns a Report."""
+    report = Report()
+    scim_batch, zitadel_batch = [], []
+    for line, record in records:
+        if progress is not None:
+            progress(1)
+        try:
+            if isinstance(record, BadRecord):
+                raise record
+            if not isinstance(record, dict):
+                raise BadRecord(line, "a user must be a JSON object")
+            if _is_zitadel(record):
+                data, setup = _zitadel(record)
+                zitadel_batch.append((line, data, setup))
+            else:
+                scim_batch.append((line, _scim_input(record, settings)))
+        except BadRecord as error:
+            report.errors.append((line, error.message))
+        except ScimError as error:
+            report.errors.append((line, error.detail))
+        except ValidationError as error:
+            report.errors.append((line, f"invalid: {error.messages}"))
+        except DomainError as error:
+            report.errors.append((line, error.message))
+        if len(scim_batch) >= batch_size:
+            _flush(org_id, scim_batch, report, _flush_scim)
+        if len(zitadel_batch) >= batch_size:
+            _flush(org_id, zitadel_batch, report, _flush_zitadel)
+    _flush(org_id, scim_batch, report, _flush_scim)
+    _flush(org_id, zitadel_batch, report, _flush_zitadel)
+    return report
+
+
+def _flush(org_id, batch, report, flush):
+    lines = [item[0] for item in batch]
+    try:
+        flush(org_id, batch, report)
+    except DomainError as error:
+        # A domain rule refused a record of a SCIM batch (e.g. a value too long for its
+        # column): the batch was rolled back; import its records one by one to name the line.
+        if flush is not _flush_scim or len(lines) <= 1:
+            report.errors.append((lines[0] if lines else 0, error.message))
+            batch.clear()
+            return
+        items, batch[:] = list(batch), []
+        for item in items:
+            _flush(org_id, [item], report, flush)
