@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
 import management
+import request_context
 import scim
 from auth import bootstrap
 from config import Settings
@@ -81,7 +82,7 @@ def _scim_error_handlers(app):
 
 def create_app(settings: Settings | None = None):
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    request_context.configure_logging(settings.log_level)
     app = Flask(__name__, instance_relative_config=True)
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None):
     app.url_map.strict_slashes = False
     reseed()
     _prepare_database(settings, app.instance_path)
+
+    request_context.install(app)
 
     @app.before_request
     def open_connection():

@@ -1,0 +1,64 @@
+"""Per-request plumbing every API shares: request ids in logs and security headers.
+
+Every response carries an X-Request-Id (the caller's, when it sent a sane
+one, else a new one) and every log line written while serving the request
+names it, so an operator can follow one request through the logs. Responses
+are never cached (they carry identities and may carry secrets shown once)
+and are not MIME-sniffed.
+"""
+import logging
+import re
+import uuid
+
+from flask import g, has_request_context, request
+
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args, **kwargs):
+    # On every record, so that any handler (ours, gunicorn's, an operator's) can show it.
+    record = _base_factory(*args, **kwargs)
+    record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+    return record
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def configure_logging(level):
+    logging.setLogRecordFactory(_record_with_request_id)
+    root = logging.getLogger()
+    # Replace the handler we installed before (create_app may run more than once in a process).
+    for old in [h for h in root.handlers if getattr(h, "_gateway", False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler._gateway = True
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def install(app):
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def harden(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if g.get("request_id"):
+            response.headers["X-Request-Id"] = g.request_id
+        return response

@@ -1,0 +1,37 @@
+"""Security headers and request ids on every response, whichever API answers."""
+import logging
+
+import pytest
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/scim/v2/ServiceProviderConfig", "/scim/v2/Users",
+                                  "/scim/v2/Nope", "/management/v1/users/_search"])
+def test_every_response_is_uncacheable_unsniffable_and_has_a_request_id(client, path):
+    response = client.get(path)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert len(response.headers["X-Request-Id"]) == 32
+
+
+def test_responses_carrying_credentials_are_not_cached(scim):
+    created = scim.create_user("headers@example.com")
+    response = scim.get(f"/Users/{created['id']}")
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["Pragma"] == "no-cache"
+
+
+def test_a_sane_caller_request_id_is_echoed_and_a_hostile_one_replaced(client):
+    assert client.get("/healthz", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"] == "abc-123"
+    for hostile in ("x" * 65, "a b", "<script>", "id;drop"):
+        replaced = client.get("/healthz", headers={"X-Request-Id": hostile}).headers["X-Request-Id"]
+        assert replaced != hostile and len(replaced) == 32
+
+
+def test_log_lines_name_the_request(app, caplog):
+    caplog.set_level(logging.INFO)
+    with app.test_request_context("/healthz", headers={"X-Request-Id": "trace-me-42"}):
+        app.preprocess_request()
+        logging.getLogger("gateway.test").info("inside the request")
+    logging.getLogger("gateway.test").info("outside any request")
+    by_message = {r.getMessage(): r.request_id for r in caplog.records}
+    assert by_message["inside the request"] == "trace-me-42"
+    assert by_message["outside any request"] == "-"
