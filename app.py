@@ -13,7 +13,7 @@ import scim
 from auth import bootstrap
 from config import Settings
 from management import errors as management_errors
-from models.db import db, migrate, open_database, schema_lock, sqlite_url
+from models.db import UNAVAILABLE_ERRORS, db, drop_connection, migrate, open_database, schema_lock, sqlite_url
 from models.errors import DomainError
 from models.ids import reseed
 from models.orgs import ensure_default_org
@@ -66,11 +66,20 @@ def _scim_error_handlers(app):
                                                             "tooMany" if error.code == 413 else None))
         return error
 
-    @app.errorhandler(peewee.OperationalError)
     def database_down(error):
+        # The server is down or restarting: answer at once (no hang), and reconnect on the next request.
         log.error("database unavailable: %s", error)
-        body = scim_errors.ScimError(503, "the database is unavailable; retry shortly", headers={"Retry-After": "5"})
-        return scim_errors.render(body)
+        drop_connection()
+        if management.is_management_path(request.path):
+            response = management_errors.render(management_errors.UNAVAILABLE,
+                                                "the database is unavailable; retry shortly")
+        else:
+            response = scim_errors.render(scim_errors.ScimError(503, "the database is unavailable; retry shortly"))
+        response.headers["Retry-After"] = "5"
+        return response
+
+    for error_class in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error_class, database_down)
 
     @app.errorhandler(Exception)
     def unexpected(error):

@@ -59,6 +59,18 @@ def open_database(url):
     return database
 
 
+# What a lost database connection raises: the server is down or restarting.
+UNAVAILABLE_ERRORS = (peewee.OperationalError, peewee.InterfaceError)
+
+
+def drop_connection():
+    """Forget this worker's connection after it failed, so the next request opens a new one."""
+    try:
+        db.close()
+    except Exception:  # noqa: BLE001 - a dead connection may fail even to close; it is dropped either way
+        db.obj._state.reset()
+
+
 def is_postgres():
     return isinstance(db.obj, peewee.PostgresqlDatabase)
 
