@@ -3,17 +3,13 @@
 Literal path segments (`_is_unique`, `_bulk`, `_search`) win over parameters,
 as werkzeug orders static parts before converters (reference §1.3).
 """
-import logging
-
-import peewee
 from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 
 from models.errors import DomainError
 
-from . import errors, metadata, users
+from . import errors, humans, metadata, users
 
-log = logging.getLogger("gateway.management")
 PREFIX = "/management/v1"
 
 ROUTES = [
@@ -37,6 +33,20 @@ ROUTES = [
     ("/users/<user_id>/metadata/<path:key>", "GET", metadata.get_one),
     ("/users/<user_id>/metadata/<path:key>", "DELETE", metadata.remove_one),
     ("/users/<user_id>/metadata/_bulk", "DELETE", metadata.remove_bulk),
+    ("/users/<user_id>/profile", "GET", humans.get_profile),
+    ("/users/<user_id>/profile", "PUT", humans.update_profile),
+    ("/users/<user_id>/email", "GET", humans.get_email),
+    ("/users/<user_id>/email", "PUT", humans.update_email),
+    ("/users/<user_id>/_resend_initialization", "POST", humans.resend_initialization),
+    ("/users/<user_id>/email/_resend_verification", "POST", humans.resend_email_verification),
+    ("/users/<user_id>/phone", "GET", humans.get_phone),
+    ("/users/<user_id>/phone", "PUT", humans.update_phone),
+    ("/users/<user_id>/phone", "DELETE", humans.remove_phone),
+    ("/users/<user_id>/phone/_resend_verification", "POST", humans.resend_phone_verification),
+    ("/users/<user_id>/avatar", "DELETE", humans.remove_avatar),
+    ("/users/<user_id>/password/_initialize", "POST", humans.set_initial_password),
+    ("/users/<user_id>/password", "POST", humans.set_password),
+    ("/users/<user_id>/password/_reset", "POST", humans.reset_password),
 ]
 
 
@@ -48,11 +58,7 @@ def _error_handlers(bp):
     bp.register_error_handler(errors.ApiError, errors.render_api_error)
     bp.register_error_handler(DomainError, errors.render_domain_error)
     bp.register_error_handler(HTTPException, errors.render_http_error)
-
-    @bp.errorhandler(peewee.OperationalError)
-    def database_down(error):
-        log.error("database unavailable: %s", error)
-        return errors.render(errors.UNAVAILABLE, "the database is unavailable; retry shortly")
+    # A lost database connection is handled app-wide (app.py), which answers in this API's format.
 
 
 def blueprint():

@@ -319,3 +319,46 @@ class ListUserMetadataRequest(Message):
 class BulkRemoveUserMetadataRequest(Message):
     proto = "BulkRemoveUserMetadataRequest"
     keys = fields.List(Text(1, 200))
+
+
+# ---- profile, e-mail, phone (§6.5) ------------------------------------------------------
+
+class UpdateHumanProfileRequest(HumanProfile):
+    """A full replacement: unlike on create, displayName is required."""
+
+    proto = "UpdateHumanProfileRequest"
+    display_name = Text(1, 200)
+
+
+class UpdateHumanEmailRequest(HumanEmail):
+    proto = "UpdateHumanEmailRequest"
+
+
+class ResendHumanInitializationRequest(Message):
+    proto = "ResendHumanInitializationRequest"
+    email = Text(0, 200)
+
+
+class UpdateHumanPhoneRequest(HumanPhone):
+    proto = "UpdateHumanPhoneRequest"
+
+
+# ---- passwords (§6.6) -------------------------------------------------------------------
+
+RESET_TYPES = {0: "TYPE_EMAIL", 1: "TYPE_SMS"}
+
+
+class SetHumanInitialPasswordRequest(Message):
+    proto = "SetHumanInitialPasswordRequest"
+    password = Text(1, 72)
+
+
+class SetHumanPasswordRequest(Message):
+    proto = "SetHumanPasswordRequest"
+    password = Text(1, 72)
+    no_change_required = Bool()
+
+
+class SendHumanResetPasswordNotificationRequest(Message):
+    proto = "SendHumanResetPasswordNotificationRequest"
+    type = Enum(RESET_TYPES)

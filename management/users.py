@@ -137,7 +137,8 @@ def add_machine_user():
     return respond({"userId": user.id, "details": wire.details_changed(wire.stamp(user), org_id)})
 
 
-def _state_change(operation, user_id):
+def bodyless_write(operation, user_id):
+    """A user.write whose request has no fields (a body is read for its syntax only): change-style details."""
     principal, org_id = context("user.write")
     raw_body()
     event = operation(org_id, user_id, principal.editor_id)
@@ -145,19 +146,19 @@ def _state_change(operation, user_id):
 
 
 def deactivate(user_id):
-    return _state_change(user_state.deactivate, user_id)
+    return bodyless_write(user_state.deactivate, user_id)
 
 
 def reactivate(user_id):
-    return _state_change(user_state.reactivate, user_id)
+    return bodyless_write(user_state.reactivate, user_id)
 
 
 def lock(user_id):
-    return _state_change(user_state.lock, user_id)
+    return bodyless_write(user_state.lock, user_id)
 
 
 def unlock(user_id):
-    return _state_change(user_state.unlock, user_id)
+    return bodyless_write(user_state.unlock, user_id)
 
 
 def remove(user_id):

@@ -35,12 +35,18 @@ class Created:
     passwordless_plain: str | None = None
 
 
-def _validated(org_id, data: HumanInput):
-    first, last = (data.first_name or "").strip(), (data.last_name or "").strip()
+def names(first, last):
+    """Given and family name, trimmed; both are required (reference §4.4)."""
+    first, last = (first or "").strip(), (last or "").strip()
     if not first:
         raise InvalidArgument("Given name in profile is empty", "USER-UCej2", "Errors.User.Profile.FirstNameEmpty")
     if not last:
         raise InvalidArgument("Family name in profile is empty", "USER-4hB7d", "Errors.User.Profile.LastNameEmpty")
+    return first, last
+
+
+def _validated(org_id, data: HumanInput):
+    first, last = names(data.first_name, data.last_name)
     phone = normal_phone(data.phone) if data.phone else None
     if data.password:
         check_password(org_id, data.password)
@@ -65,24 +71,15 @@ def _link_idps(user, idps, editor):
 def _initial(user, editor, with_init):
     """Issue the init code (state INITIAL) or, for a ready user, the e-mail verification code if needed."""
     if with_init:
-        event = events.append("user", user.id, user.org_id, "user.human.initialization.code.added", editor)
-        row, _ = codes.issue(user, "init", event)
-        notifications.enqueue(user, "user.initialization", event, code_id=row.id)
-        return event
+        return notifications.send_code(user, editor, notifications.INIT)[0]
     if not user.email_verified:
-        event = events.append("user", user.id, user.org_id, "user.human.email.code.added", editor)
-        row, _ = codes.issue(user, "email", event)
-        notifications.enqueue(user, "user.email.verification", event, code_id=row.id)
-        return event
+        return notifications.send_code(user, editor, notifications.EMAIL_CODE)[0]
     return None
 
 
 def _phone_code(user, editor):
     if user.phone and not user.phone_verified:
-        event = events.append("user", user.id, user.org_id, "user.human.phone.code.added", editor)
-        row, _ = codes.issue(user, "phone", event)
-        notifications.enqueue(user, "user.phone.verification", event, code_id=row.id)
-        return event
+        return notifications.send_code(user, editor, notifications.PHONE_CODE)[0]
     return None
 
 

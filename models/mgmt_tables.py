@@ -1,7 +1,7 @@
 """Tables of the management API's domain: credentials, codes, links, policies, notifications.
 
 Kept apart from models/tables.py (the users' read model); created by
-migration 0002_management.
+migration 0002_management (0004 adds notification.sealed).
 """
 import peewee as pw
 
@@ -87,6 +87,8 @@ class Notification(BaseModel):
     user_id = pw.CharField(max_length=200)
     kind = pw.CharField(max_length=64)
     payload = pw.TextField()
+    # Fernet token of the code (and link) for the webhook; never a plain secret (migration 0004).
+    sealed = pw.TextField(null=True)
     status = pw.CharField(max_length=16, default="pending")
     attempts = pw.IntegerField(default=0)
     next_attempt_at = pw.DateTimeField(default=utcnow)

@@ -4,6 +4,7 @@ import datetime
 
 from . import events
 from .db import transaction
+from .errors import NotFound
 from .users import _load, _save
 
 
@@ -19,16 +20,30 @@ def stamp_of(row):
     return Stamp(row.sequence, row.changed_at)
 
 
-def _touch(user, event):
+def finish(user, event, fields=()):
+    """Save fields of a loaded user with event (its last) as the user's sequence; returns the event."""
     user.sequence, user.changed_at = event.id, event.created_at
+    _save(user, [*fields, type(user).sequence, type(user).changed_at])
+    return event
 
 
 def record(user, event_type, editor, payload=None, fields=()):
     """Append event_type for a loaded user and save fields with its new sequence; returns the event."""
-    event = events.append("user", user.id, user.org_id, event_type, editor, payload)
-    _touch(user, event)
-    _save(user, [*fields, type(user).sequence, type(user).changed_at])
-    return event
+    return finish(user, events.append("user", user.id, user.org_id, event_type, editor, payload), fields)
+
+
+def load_human(org_id, user_id, missing):
+    """The human user of org_id, locked for writing; missing() is raised for unknown users and machines.
+
+    Each endpoint answers a user it cannot find with its own error (reference §6.5-§6.7).
+    """
+    try:
+        user = _load(org_id, user_id)
+    except NotFound:
+        raise missing() from None
+    if not user.is_human:
+        raise missing()
+    return user
 
 
 def change_user(org_id, user_id, editor, not_found_id, apply):

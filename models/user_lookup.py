@@ -1,6 +1,6 @@
 """Instance-wide user reads of the management API: login-name lookup, uniqueness, history."""
 from . import events
-from .errors import user_not_found
+from .errors import FailedPrecondition, user_not_found
 from .search import fold
 from .tables import Event, User
 
@@ -45,4 +45,14 @@ def in_org(org_id, user_id):
         raise user_not_found("QUERY-Dfbg2")
     if user.org_id != org_id:
         raise user_not_found("MANAG-fpo4B")
+    return user
+
+
+def human_in_org(org_id, user_id):
+    """A human of org_id for the profile/e-mail/phone reads: unknown is 404, a machine user 400 NotHuman."""
+    user = User.get_or_none((User.id == user_id) & (User.org == org_id))
+    if user is None:
+        raise user_not_found("QUERY-HNhb3")
+    if not user.is_human:
+        raise FailedPrecondition("The User must be personal", "QUERY-WLTce", "Errors.User.NotHuman")
     return user
