@@ -13,6 +13,7 @@ import scim
 from auth import bootstrap
 from config import Settings
 from management import errors as management_errors
+from models import consistency
 from models.db import UNAVAILABLE_ERRORS, db, drop_connection, migrate, open_database, schema_lock, sqlite_url
 from models.errors import DomainError
 from models.ids import reseed
@@ -132,6 +133,16 @@ def create_app(settings: Settings | None = None):
     def migrate_command():
         """Bring the database schema up to date (loading the app already does; this reports it)."""
         print("database schema is up to date")
+
+    @app.cli.command("check-consistency")
+    def check_consistency_command():
+        """Verify that the tables and the event log agree (run after a crash); exit 1 on problems."""
+        with db.connection_context():
+            problems = consistency.check()
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problems")
+        raise SystemExit(1 if problems else 0)
 
     @app.cli.command("create-admin-token")
     def create_admin_token():
