@@ -45,3 +45,43 @@ def private_postgres():
     finally:
         server.run("stop")
         shutil.rmtree(parent, ignore_errors=True)
+
+
+class Store:
+    """Direct read access to a gateway's database, beside the running servers."""
+
+    def __init__(self, url):
+        from playhouse.db_url import connect
+
+        self.url = url
+        self.database = connect(url)
+
+    def scalar(self, sql, *params):
+        placeholder = "%s" if "postgres" in type(self.database).__name__.lower() else "?"
+        cursor = self.database.execute_sql(sql.replace("?", placeholder), params)
+        return cursor.fetchone()[0]
+
+    def close(self):
+        self.database.close()
+
+
+@pytest.fixture
+def gateway(tmp_path):
+    """A gunicorn gateway on a fresh database of the selected backend, and a Store on that database."""
+    from tests.support import databases
+    from tests.support.live_server import start_live_server
+
+    url = databases.fresh_database_url("reliability")
+    servers = []
+
+    def start(workers=2, token=None):
+        server = start_live_server("reliability", tmp_path, database_url=url, workers=workers, token=token)
+        servers.append(server)
+        return server
+
+    store = Store(url)
+    yield start, store
+    store.close()
+    for server in servers:
+        server.stop()
+    databases.drop_database(url)
