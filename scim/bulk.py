@@ -86,8 +86,9 @@ def _result(operation, status, body=None, location=None, version=None):
 
 
 def bulk():
-    # Each operation checks its own permission when dispatched; here only who is calling.
-    context(None)
+    # Each operation checks its own permission when dispatched; a caller who may not even
+    # read users has no operation it could run.
+    context("user.read")
     if request.content_length and request.content_length > max_payload():
         raise ScimError(413, f"the bulk request exceeds maxPayloadSize ({max_payload()} bytes)", "tooMany")
     body = read_json()

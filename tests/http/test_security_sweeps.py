@@ -1,0 +1,156 @@
+"""Sweeps over every SCIM and management route, enumerated from the app's URL map.
+
+- no token: 401; a token whose user holds no role: 403 (or, for /Me, 404: a service
+  account has no SCIM User);
+- a token of another organisation aimed at this organisation's users and groups, by id
+  or through x-zitadel-orgid / /scim/v2/{orgId}: 403 or 404 (or ZITADEL's documented 400
+  "user could not be found" quirk), and none of the victim's data in any body.
+New routes are swept automatically.
+"""
+import re
+import uuid
+
+import pytest
+
+from tests.conftest import make_tenant
+
+PUBLIC = {"/scim/v2/ServiceProviderConfig", "/scim/v2/ResourceTypes", "/scim/v2/ResourceTypes/<name>",
+          "/scim/v2/Schemas", "/scim/v2/Schemas/<path:schema_id>"}
+API_PREFIXES = ("/scim/v2/", "/management/v1/")
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        if not path.startswith(API_PREFIXES) or "<scim_org:org>" in path or path in PUBLIC:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, path
+
+
+def _fill(path, values):
+    def value(match):
+        name = match.group(1).split(":")[-1]
+        if name in ("user_id", "id", "userId"):
+            return values["user"]
+        if name == "group_id":
+            return values["group"]
+        return values.get(name, "x")
+    return re.sub(r"<([^>]+)>", value, path)
+
+
+@pytest.fixture(scope="module")
+def victim(app):
+    """An organisation with a user and a group whose data must never leak."""
+    tenant = make_tenant()
+    client = app.test_client()
+    name = f"victim-{uuid.uuid4().hex[:8]}@example.com"
+    headers = {**tenant.auth, "Content-Type": "application/scim+json"}
+    user = client.post("/scim/v2/Users", json={"userName": name, "title": "SecretTitle"}, headers=headers).get_json()
+    group = client.post("/scim/v2/Groups", json={"displayName": f"VictimGroup-{uuid.uuid4().hex[:6]}",
+                                                 "members": [{"value": user["id"]}]}, headers=headers).get_json()
+    return {"tenant": tenant, "user": user["id"], "group": group["id"], "secrets": [name, "SecretTitle",
+                                                                                       group["displayName"]]}
+
+
+def _body(method, url):
+    """A request body that would succeed for the resource's owner, so only authorisation can refuse it."""
+    if "/scim/v2/" in url and method in ("POST", "PUT", "PATCH"):
+        target = "displayName" if "/Groups" in url else "title" if method == "PATCH" else "userName"
+        if method == "PATCH":
+            return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": target, "value": "Intruder"}]}
+        if url.endswith("/Bulk"):
+            return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                    "Operations": [{"method": "DELETE", "path": "/Users/x"}]}
+        return {target: f"intruder-{uuid.uuid4().hex[:6]}"}
+    for (verb, suffix), body in MANAGEMENT_BODIES.items():
+        if verb in (None, method) and url.endswith(suffix):
+            return body
+    return {} if method in ("POST", "PUT", "PATCH") else None
+
+
+# Valid management bodies, so that only the organisation can be the reason for a refusal.
+MANAGEMENT_BODIES = {
+    (None, "/username"): {"userName": "intruder"},
+    (None, "/profile"): {"firstName": "In", "lastName": "Truder", "displayName": "Intruder"},
+    (None, "/email"): {"email": "intruder@example.com"},
+    (None, "/phone"): {"phone": "+41790000000"},
+    (None, "/password"): {"password": "Intruder-Passw0rd!"},
+    (None, "/password/_initialize"): {"password": "Intruder-Passw0rd!"},
+    (None, "/metadata/x"): {"value": "eA=="},
+    ("POST", "/metadata/_bulk"): {"metadata": [{"key": "k", "value": "eA=="}]},
+    ("DELETE", "/metadata/_bulk"): {"keys": ["k"]},
+    (None, "/machine"): {"name": "Intruder"},
+    (None, "/keys"): {"type": "KEY_TYPE_JSON"},
+}
+
+
+def _call(client, method, url, headers):
+    return client.open(url, method=method, json=_body(method, url), headers=headers)
+
+
+def _documented_not_found(response):
+    """ZITADEL answers some lookups of an unknown user with 400 "User could not be found" or,
+    for its list endpoints (history, metadata search), 200 with an empty result (reference
+    §6.1 (4), §6.4); a user of another organisation must look exactly like that."""
+    body = response.get_json(silent=True) or {}
+    if response.status_code == 400:
+        # A request-shape error (code 3 without details, reference §3.1) is decided before the
+        # target is looked at, so it says nothing about it either.
+        shape_error = body.get("code") == 3 and "details" not in body
+        # ZITADEL's per-endpoint answers for an unknown user: "User could not be found",
+        # "Profile not found", "Email not found", "Password not found"... (§6.4-§6.6)
+        message = body.get("message", "").lower()
+        return shape_error or "could not be found" in message or " not found (" in message
+    return response.status_code == 200 and not body.get("result") and set(body) <= {"result", "details"}
+
+
+def test_every_route_refuses_a_missing_token(app, client, victim):
+    swept = 0
+    for method, path in _routes(app):
+        response = _call(client, method, _fill(path, victim), {})
+        assert response.status_code == 401, (method, path, response.status_code)
+        swept += 1
+    assert swept > 20
+
+
+def test_every_route_refuses_a_token_without_roles(app, client, victim):
+    powerless = make_tenant(roles=())
+    for method, path in _routes(app):
+        response = _call(client, method, _fill(path, victim), powerless.auth)
+        allowed = {403, 404} if path.endswith("/Me") else {403}
+        assert response.status_code in allowed, (method, path, response.status_code, response.get_data(as_text=True))
+
+
+def _assert_no_leak(response, victim, where):
+    text = response.get_data(as_text=True)
+    for secret in victim["secrets"]:
+        assert secret not in text, f"{where} leaked {secret!r}"
+
+
+def test_another_organisation_sees_nothing_of_the_victim(app, client, victim):
+    intruder = make_tenant()
+    for method, path in _routes(app):
+        url = _fill(path, victim)
+        response = _call(client, method, url, intruder.auth)
+        where = f"{method} {url} -> {response.status_code}"
+        _assert_no_leak(response, victim, where)
+        if any(f"<{n}>" in path for n in ("user_id", "id", "userId", "group_id")):
+            assert response.status_code in (403, 404) or _documented_not_found(response), (
+            where, response.get_data(as_text=True)[:300])
+
+
+def test_naming_the_victims_organisation_is_refused(app, client, victim):
+    intruder = make_tenant()
+    org = victim["tenant"].org_id
+    for method, path in _routes(app):
+        if path.startswith("/scim/v2/"):
+            url = "/scim/v2/" + org + _fill(path, victim)[len("/scim/v2"):]
+            headers = intruder.auth
+        else:
+            url, headers = _fill(path, victim), {**intruder.auth, "x-zitadel-orgid": org}
+        response = _call(client, method, url, headers)
+        where = f"{method} {url} -> {response.status_code}"
+        _assert_no_leak(response, victim, where)
+        assert response.status_code in (403, 404), where
