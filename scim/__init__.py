@@ -5,7 +5,7 @@ Mounted twice: at /scim/v2 (the caller's own organisation) and at
 """
 from flask import Blueprint, g
 
-from . import bulk, discovery, groups, me, root_search, users
+from . import bulk, discovery, groups, me, openapi, root_search, users
 
 ORG = "<scim_org:org>"
 
@@ -16,6 +16,7 @@ def _routes(bp):
     bp.add_url_rule("/ResourceTypes/<name>", view_func=discovery.resource_type)
     bp.add_url_rule("/Schemas", view_func=discovery.schemas)
     bp.add_url_rule("/Schemas/<path:schema_id>", view_func=discovery.schema)
+    bp.add_url_rule("/openapi.json", view_func=openapi.serve)
     _resource(bp, "Users", "user", users)
     _resource(bp, "Groups", "group", groups)
     bp.add_url_rule("/.search", view_func=root_search.search, methods=["POST"], endpoint="root_search")

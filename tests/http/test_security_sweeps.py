@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import make_tenant
 
 PUBLIC = {"/scim/v2/ServiceProviderConfig", "/scim/v2/ResourceTypes", "/scim/v2/ResourceTypes/<name>",
-          "/scim/v2/Schemas", "/scim/v2/Schemas/<path:schema_id>"}
+          "/scim/v2/Schemas", "/scim/v2/Schemas/<path:schema_id>", "/scim/v2/openapi.json"}
 API_PREFIXES = ("/scim/v2/", "/management/v1/")
 
 
