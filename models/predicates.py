@@ -64,13 +64,22 @@ TRUE = Const(True)
 FALSE = Const(False)
 
 
+def _flat(kind, parts):
+    """Parts of nested nodes of the same kind lifted into one: a or (b or c) is or(a, b, c),
+    so that a long chain stays one flat node however the parser nested it."""
+    flat = []
+    for part in parts:
+        flat.extend(part.parts if isinstance(part, kind) else (part,))
+    return tuple(flat)
+
+
 def and_(*parts):
-    parts = tuple(p for p in parts if p is not None and p != TRUE)
+    parts = _flat(And, (p for p in parts if p is not None and p != TRUE))
     if not parts:
         return TRUE
     return parts[0] if len(parts) == 1 else And(parts)
 
 
 def or_(*parts):
-    parts = tuple(p for p in parts if p is not None)
+    parts = _flat(Or, (p for p in parts if p is not None))
     return parts[0] if len(parts) == 1 else Or(parts)

@@ -5,6 +5,7 @@ column (so that case-insensitive lookups use an index), how LIKE patterns are
 escaped, and how sorting and paging work.
 """
 import datetime
+import operator
 
 import peewee as pw
 
@@ -131,6 +132,16 @@ def _compare(fields, node):
     raise InvalidArgument(f"unknown operator {op}")
 
 
+def _balanced(expressions, combine):
+    """Combine as a balanced tree: SQL nesting grows with log n, not n (databases cap it)."""
+    while len(expressions) > 1:
+        paired = [combine(expressions[i], expressions[i + 1]) for i in range(0, len(expressions) - 1, 2)]
+        if len(expressions) % 2:
+            paired.append(expressions[-1])
+        expressions = paired
+    return expressions[0]
+
+
 def _compile(node, fields, collections):
     if isinstance(node, Compare):
         return _compare(fields, node)
@@ -142,14 +153,9 @@ def _compile(node, fields, collections):
             return column.is_null(False) & (column != "")
         return column.is_null(False)
     if isinstance(node, And):
-        expr = _compile(node.parts[0], fields, collections)
-        for part in node.parts[1:]:
-            expr = expr & _compile(part, fields, collections)
-        return expr
+        return _balanced([_compile(part, fields, collections) for part in node.parts], operator.and_)
     if isinstance(node, Or):
-        expr = _compile(node.parts[0], fields, collections)
-        for part in node.parts[1:]:
-            expr = expr | _compile(part, fields, collections)
+        expr = _balanced([_compile(part, fields, collections) for part in node.parts], operator.or_)
         return pw.NodeList((pw.SQL("("), expr, pw.SQL(")")), glue="")
     if isinstance(node, Not):
         # SQL's NOT of an unknown (a comparison with a NULL column) is unknown, which would drop

@@ -178,7 +178,7 @@ def _entry_predicate(node, definition):
     if isinstance(node, fp.LogicalAnd):
         return p.and_(_entry_predicate(node.left, definition), _entry_predicate(node.right, definition))
     if isinstance(node, fp.LogicalOr):
-        return p.Or((_entry_predicate(node.left, definition), _entry_predicate(node.right, definition)))
+        return p.or_(_entry_predicate(node.left, definition), _entry_predicate(node.right, definition))
     if isinstance(node, fp.Negation):
         return p.Not(_entry_predicate(node.expr, definition))
     if isinstance(node, (fp.Comparison, fp.Presence)):
@@ -240,7 +240,7 @@ def _member_condition(node):
     if isinstance(node, fp.LogicalAnd):
         return p.and_(_member_condition(node.left), _member_condition(node.right))
     if isinstance(node, fp.LogicalOr):
-        return p.Or((_member_condition(node.left), _member_condition(node.right)))
+        return p.or_(_member_condition(node.left), _member_condition(node.right))
     if isinstance(node, fp.Negation):
         return p.Not(_member_condition(node.expr))
     if isinstance(node, (fp.Comparison, fp.Presence)) and node.path.attr.lower() == "value":
@@ -254,7 +254,7 @@ def to_predicate(node, leaf=_leaf, value_path=_value_path):
     if isinstance(node, fp.LogicalAnd):
         return p.and_(to_predicate(node.left, leaf, value_path), to_predicate(node.right, leaf, value_path))
     if isinstance(node, fp.LogicalOr):
-        return p.Or((to_predicate(node.left, leaf, value_path), to_predicate(node.right, leaf, value_path)))
+        return p.or_(to_predicate(node.left, leaf, value_path), to_predicate(node.right, leaf, value_path))
     if isinstance(node, fp.Negation):
         return p.Not(to_predicate(node.expr, leaf, value_path))
     if isinstance(node, fp.Presence):

@@ -7,6 +7,7 @@ server. Served at /scim/v2/openapi.json (no token needed, like discovery).
 from flask import current_app
 
 from .bulk import MAX_OPERATIONS
+from .filter_parser import MAX_DEPTH, MAX_FILTER_LENGTH, MAX_TERMS
 from .http import respond
 from .schemas import COMMON_ATTRIBUTES, ENTERPRISE_SCHEMA, GROUP_SCHEMA, SCHEMAS, USER_SCHEMA
 
@@ -77,7 +78,9 @@ def _answers(ok, *errors, ok_schema=None):
 LIST_PARAMETERS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": text}
     for name, kind, text in (
-        ("filter", "string", "RFC 7644 §3.4.2.2 filter"), ("startIndex", "integer", "1-based"),
+        ("filter", "string", f"RFC 7644 §3.4.2.2 filter; at most {MAX_FILTER_LENGTH} characters, nesting depth "
+                             f"{MAX_DEPTH}, {MAX_TERMS} conditions (400 invalidFilter beyond)"),
+        ("startIndex", "integer", "1-based"),
         ("count", "integer", "page size, clamped to the advertised maximum"),
         ("sortBy", "string", "attribute path"), ("sortOrder", "string", "ascending or descending"),
         ("attributes", "string", "comma-separated"), ("excludedAttributes", "string", "comma-separated"))
