@@ -27,6 +27,24 @@ PERMISSIONS = {
     ),
 }
 
+# Organisation, member and policy permissions (the part of ZITADEL's defaults the org endpoints need).
+_ORG_ADMINS = ("IAM_OWNER", "IAM_ORG_MANAGER", "ORG_OWNER")
+PERMISSIONS.update({
+    # ZITADEL lets any authenticated user create an organisation (and own it); here only instance
+    # administrators may, so that a service account's token cannot mint itself an ORG_OWNER role.
+    "org.create": ("IAM_OWNER", "IAM_ORG_MANAGER"),
+    "org.read": (*_ORG_ADMINS, "IAM_OWNER_VIEWER", "IAM_USER_MANAGER", "IAM_LOGIN_CLIENT", "ORG_OWNER_VIEWER",
+                 "ORG_USER_MANAGER", "ORG_SETTINGS_MANAGER", "ORG_USER_PERMISSION_EDITOR",
+                 "ORG_PROJECT_PERMISSION_EDITOR", "ORG_PROJECT_CREATOR"),
+    "org.member.read": (*_ORG_ADMINS, "IAM_OWNER_VIEWER", "ORG_OWNER_VIEWER", "ORG_USER_PERMISSION_EDITOR"),
+    "org.member.write": (*_ORG_ADMINS, "ORG_USER_PERMISSION_EDITOR"),
+    "org.member.delete": (*_ORG_ADMINS, "ORG_USER_PERMISSION_EDITOR"),
+    "policy.read": (*_ORG_ADMINS, "IAM_OWNER_VIEWER", "IAM_LOGIN_CLIENT", "ORG_OWNER_VIEWER", "ORG_USER_MANAGER",
+                    "ORG_SETTINGS_MANAGER"),
+    "policy.write": (*_ORG_ADMINS, "ORG_SETTINGS_MANAGER"),
+    "policy.delete": (*_ORG_ADMINS, "ORG_SETTINGS_MANAGER"),
+})
+
 # Groups are ours, not ZITADEL's: whoever may manage users may manage their groups.
 PERMISSIONS["group.read"] = PERMISSIONS["user.read"]
 PERMISSIONS["group.write"] = PERMISSIONS["user.write"]

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from models.errors import DomainError
 
-from . import errors, humans, metadata, users
+from . import errors, humans, logins, metadata, orgs, users
 
 PREFIX = "/management/v1"
 
@@ -47,6 +47,31 @@ ROUTES = [
     ("/users/<user_id>/password/_initialize", "POST", humans.set_initial_password),
     ("/users/<user_id>/password", "POST", humans.set_password),
     ("/users/<user_id>/password/_reset", "POST", humans.reset_password),
+    ("/users/<user_id>/auth_factors/_search", "POST", logins.list_auth_factors),
+    ("/users/<user_id>/auth_factors/otp", "DELETE", logins.remove_otp),
+    ("/users/<user_id>/auth_factors/u2f/<token_id>", "DELETE", logins.remove_u2f),
+    ("/users/<user_id>/auth_factors/otp_sms", "DELETE", logins.remove_otp_sms),
+    ("/users/<user_id>/auth_factors/otp_email", "DELETE", logins.remove_otp_email),
+    ("/users/<user_id>/passwordless/_search", "POST", logins.list_passwordless),
+    ("/users/<user_id>/passwordless/_link", "POST", logins.add_passwordless_link),
+    ("/users/<user_id>/passwordless/_send_link", "POST", logins.send_passwordless_link),
+    ("/users/<user_id>/passwordless/<token_id>", "DELETE", logins.remove_passwordless),
+    ("/users/<user_id>/idps/_search", "POST", logins.list_idp_links),
+    ("/users/<user_id>/idps/<idp_id>/<linked_user_id>", "DELETE", logins.remove_idp_link),
+    ("/users/<user_id>/memberships/_search", "POST", orgs.list_memberships),
+    ("/orgs/me", "GET", orgs.get_my_org),
+    ("/orgs", "POST", orgs.add_org),
+    ("/orgs/me/members", "POST", orgs.add_member),
+    ("/orgs/me/members/_search", "POST", orgs.list_members),
+    ("/orgs/me/members/<user_id>", "PUT", orgs.update_member),
+    ("/orgs/me/members/<user_id>", "DELETE", orgs.remove_member),
+]
+
+# Extensions: routes ZITADEL does not have (marked x-extension in /openapi.json).
+EXTENSION_ROUTES = [
+    ("/users/<user_id>/auth_factors/otp/_import", "POST", logins.import_totp),
+    ("/users/<user_id>/auth_factors/otp_sms/_enable", "POST", logins.enable_otp_sms),
+    ("/users/<user_id>/auth_factors/otp_email/_enable", "POST", logins.enable_otp_email),
 ]
 
 
@@ -63,7 +88,7 @@ def _error_handlers(bp):
 
 def blueprint():
     bp = Blueprint("management", __name__, url_prefix=PREFIX)
-    for rule, method, view in ROUTES:
+    for rule, method, view in ROUTES + EXTENSION_ROUTES:
         bp.add_url_rule(rule, endpoint=f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}_{method.lower()}",
                         view_func=view, methods=[method])
     _error_handlers(bp)

@@ -362,3 +362,101 @@ class SetHumanPasswordRequest(Message):
 class SendHumanResetPasswordNotificationRequest(Message):
     proto = "SendHumanResetPasswordNotificationRequest"
     type = Enum(RESET_TYPES)
+
+
+# ---- auth factors, social logins, memberships (§6.7, §6.10, §6.11) ---------------------
+
+class ImportHumanTOTPRequest(Message):
+    """Extension: a TOTP secret (base32) exported from another system."""
+
+    proto = "ImportHumanTOTPRequest"
+    secret = Text(1, 200)
+
+
+class ListHumanLinkedIDPsRequest(Message):
+    proto = "ListHumanLinkedIDPsRequest"
+    query = fields.Nested(ListQuery)
+
+
+class MembershipOrgQuery(Message):
+    proto = "MembershipOrgQuery"
+    org_id = Text(0, 200)
+
+
+class MembershipProjectQuery(Message):
+    proto = "MembershipProjectQuery"
+    project_id = Text(0, 200)
+
+
+class MembershipProjectGrantQuery(Message):
+    proto = "MembershipProjectGrantQuery"
+    project_grant_id = Text(0, 200)
+
+
+class MembershipIAMQuery(Message):
+    proto = "MembershipIAMQuery"
+    iam = Bool()
+
+
+class MembershipQuery(Message):
+    proto = "MembershipQuery"
+    org_query = fields.Nested(MembershipOrgQuery)
+    project_query = fields.Nested(MembershipProjectQuery)
+    project_grant_query = fields.Nested(MembershipProjectGrantQuery)
+    iam_query = fields.Nested(MembershipIAMQuery)
+
+    @validates_schema
+    def one_member(self, data, **kwargs):
+        exactly_one("zitadel.user.v1.MembershipQuery", data)
+
+
+class ListUserMembershipsRequest(Message):
+    proto = "ListUserMembershipsRequest"
+    query = fields.Nested(ListQuery)
+    queries = fields.List(fields.Nested(MembershipQuery))
+
+
+# ---- organisations and their members --------------------------------------------------
+
+class AddOrgRequest(Message):
+    proto = "AddOrgRequest"
+    name = Text(1, 200)
+
+
+class AddOrgMemberRequest(Message):
+    proto = "AddOrgMemberRequest"
+    user_id = Text(1, 200)
+    roles = fields.List(Text(0, 200))
+
+
+class UpdateOrgMemberRequest(Message):
+    proto = "UpdateOrgMemberRequest"
+    roles = fields.List(Text(0, 200))
+
+
+class MemberEmailQuery(TextQuery):
+    proto = "EmailQuery"
+    email = Text(0, 200)
+
+
+class MemberUserIDQuery(Message):
+    proto = "UserIDQuery"
+    user_id = Text(0, 200)
+
+
+class MemberSearchQuery(Message):
+    proto = "SearchQuery"
+    first_name_query = fields.Nested(FirstNameQuery)
+    last_name_query = fields.Nested(LastNameQuery)
+    email_query = fields.Nested(MemberEmailQuery)
+    user_id_query = fields.Nested(MemberUserIDQuery)
+
+    @validates_schema
+    def one_member(self, data, **kwargs):
+        exactly_one("zitadel.member.v1.SearchQuery", data)
+
+
+class ListOrgMembersRequest(Message):
+    proto = "ListOrgMembersRequest"
+    query = fields.Nested(ListQuery)
+    queries = fields.List(fields.Nested(MemberSearchQuery))

@@ -122,3 +122,66 @@ def change(event, editor, label, org_id):
 def stamp(row):
     """A row's own sequence and last change, in the shape details_created/changed take."""
     return stamp_of(row)
+
+
+AUTH_FACTOR_STATES = {0: "AUTH_FACTOR_STATE_UNSPECIFIED", 1: "AUTH_FACTOR_STATE_NOT_READY",
+                      2: "AUTH_FACTOR_STATE_READY", 3: "AUTH_FACTOR_STATE_REMOVED"}
+IDP_TYPES = {0: "IDP_TYPE_UNSPECIFIED", 1: "IDP_TYPE_OIDC", 3: "IDP_TYPE_JWT"}
+ORG_STATES = {0: "ORG_STATE_UNSPECIFIED", 1: "ORG_STATE_ACTIVE", 2: "ORG_STATE_INACTIVE", 3: "ORG_STATE_REMOVED"}
+# AuthFactor kind -> its oneof member
+FACTOR_KEYS = {"otp": "otp", "u2f": "u2f", "otp_sms": "otpSms", "otp_email": "otpEmail"}
+
+
+def auth_factor(row):
+    """user.v1.AuthFactor: the state and one of otp {}, u2f {id, name}, otpSms {}, otpEmail {}."""
+    inner = message(id=row.id, name=row.name) if row.kind == "u2f" else {}
+    return message(state=enum(AUTH_FACTOR_STATES, row.state), **{FACTOR_KEYS[row.kind]: inner})
+
+
+def webauthn_token(row):
+    return message(id=row.id, state=enum(AUTH_FACTOR_STATES, row.state), name=row.name)
+
+
+def idp_link(row):
+    return message(userId=row.user_id, idpId=row.idp_id, idpName=row.idp_name, providedUserId=row.provided_user_id,
+                   providedUserName=row.provided_user_name, idpType=enum(IDP_TYPES, row.idp_type))
+
+
+def membership(member, display_name, iam_scope):
+    """user.v1.Membership: roles in the instance (iam: true) or in one organisation (orgId)."""
+    where = {"iam": True} if member.scope == iam_scope else {"orgId": member.scope}
+    owner = None if member.scope == iam_scope else member.scope
+    return message(userId=member.user_id, details=details_of(member, owner), roles=member.role_list,
+                   displayName=display_name, **where)
+
+
+def org(row):
+    """org.v1.Org (organisations have no domains here, so no primaryDomain)."""
+    return message(id=row.id, details=details_of(row, row.id), state=ORG_STATES[1], name=row.name)
+
+
+def org_member(member, row):
+    """member.v1.Member: the roles and who holds them."""
+    return message(userId=row.id, details=details_of(member, member.scope), roles=member.role_list,
+                   preferredLoginName=row.username, email=row.email, firstName=row.first_name,
+                   lastName=row.last_name, displayName=row.display_name or row.name,
+                   userType=enum(USER_TYPES, row.type))
+
+
+KEY_TYPES = {0: "KEY_TYPE_UNSPECIFIED", 1: "KEY_TYPE_JSON"}
+
+
+def machine_key(row, org_id):
+    """authn.v1.Key: a machine key's id, details (changeDate = creationDate), type and expiry; no key material."""
+    details = message(sequence=uint64(row.sequence), creationDate=timestamp(row.created_at),
+                      changeDate=timestamp(row.created_at), resourceOwner=org_id)
+    return message(id=row.id, details=details, type=enum(KEY_TYPES, row.type),
+                   expirationDate=timestamp(row.expires_at))
+
+
+def personal_access_token(row, org_id):
+    """user.v1.PersonalAccessToken: never the token itself."""
+    details = message(sequence=uint64(row.sequence), creationDate=timestamp(row.created_at),
+                      changeDate=timestamp(row.created_at), resourceOwner=org_id)
+    return message(id=row.id, details=details, expirationDate=timestamp(row.expires_at),
+                   scopes=row.scopes.split())

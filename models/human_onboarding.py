@@ -6,7 +6,8 @@ all in the transaction that creates the user.
 """
 import dataclasses
 
-from . import codes, events, notifications
+from . import events, notifications
+from .auth_factors import passwordless_code
 from .contact import normal_email, normal_phone
 from .db import transaction
 from .errors import AlreadyExists, InvalidArgument
@@ -112,9 +113,7 @@ def add_human(org_id, data: HumanInput, editor, setup: Onboarding | None = None,
         last = _phone_code(user, editor) or last
         passwordless = (None, None)
         if setup.passwordless:
-            last = events.append("user", user.id, org_id, "user.human.passwordless.initialization.code.added",
-                                 editor)
-            passwordless = codes.issue(user, "passwordless", last)
+            last, *passwordless = passwordless_code(user, editor)
         if not ready:
             user.state = UserState.INITIAL
         if last is not None:

@@ -6,13 +6,16 @@ from .tables import Member
 IAM_SCOPE = "iam"
 
 
-def grant(user, scope, roles, editor):
-    """Set the roles of user in scope (IAM_SCOPE or an org id), replacing earlier ones."""
+def grant(user, scope, roles, editor, *, event_type=None):
+    """Set the roles of user in scope (IAM_SCOPE or an org id), replacing earlier ones.
+
+    event_type names the change (default `<instance|org>.member.added`).
+    """
     roles = " ".join(sorted(set(roles)))
     with transaction():
         kind = "instance" if scope == IAM_SCOPE else "org"
         payload = {"userId": user.id, "roles": roles}
-        event = events.append(kind, scope, user.org_id, f"{kind}.member.added", editor, payload)
+        event = events.append(kind, scope, user.org_id, event_type or f"{kind}.member.added", editor, payload)
         member = Member.get_or_none((Member.user == user.id) & (Member.scope == scope))
         if member is None:
             member = Member.create(user=user.id, scope=scope, roles=roles, created_at=event.created_at,
