@@ -66,6 +66,7 @@ ROUTES = [
     ("/orgs/me/members/<user_id>", "PUT", orgs.update_member),
     ("/orgs/me/members/<user_id>", "DELETE", orgs.remove_member),
 ]
+ROUTES += __import__(f"{__name__}.machines", fromlist=["MACHINE_ROUTES"]).MACHINE_ROUTES  # #44-#54, issue 4
 
 # Extensions: routes ZITADEL does not have (marked x-extension in /openapi.json).
 EXTENSION_ROUTES = [

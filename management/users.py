@@ -3,6 +3,7 @@ from flask import current_app, request
 
 from models import human_onboarding, user_lookup, user_state
 from models.machine_create import add_machine
+from models.machine_credentials import with_secret
 from models.search import search_users
 from models.users import HumanInput
 
@@ -28,13 +29,23 @@ MAX_OFFSET = 2**62
 def get_by_id(user_id):
     _, org_id = context("user.read")
     user = user_lookup.in_org(org_id, path_id(user_id, "GetUserByIDRequest"))
-    return respond({"user": wire.user(user)})
+    return respond({"user": _user(user)})
+
+
+def _users(rows):
+    """Users rendered with machine.hasSecret, looked up for the whole page in one query."""
+    secrets = with_secret([row.id for row in rows if not row.is_human])
+    return [wire.user(row, row.id in secrets) for row in rows]
+
+
+def _user(row):
+    return _users([row])[0]
 
 
 def get_by_login_name_global():
     context("user.global.read")
     request_ = args(GetUserByLoginNameGlobalRequest())
-    return respond({"user": wire.user(user_lookup.by_login_name(request_["login_name"]))})
+    return respond({"user": _user(user_lookup.by_login_name(request_["login_name"]))})
 
 
 def paging(list_query):
@@ -51,7 +62,7 @@ def search():
                                 sort=SORT_COLUMNS[request_.get("sorting_column", 0)], ascending=ascending,
                                 offset=offset, limit=limit)
     return respond(wire.message(details=wire.list_details(total, user_lookup.last_sequence()),
-                                result=[wire.user(u) for u in users]))
+                                result=_users(users)))
 
 
 def changes(user_id):

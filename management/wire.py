@@ -88,8 +88,8 @@ def human(user):
                    passwordChanged=timestamp(user.password_changed_at))
 
 
-def machine(user):
-    return message(name=user.name, description=user.description,
+def machine(user, has_secret=False):
+    return message(name=user.name, description=user.description, hasSecret=has_secret,
                    accessTokenType=enum(ACCESS_TOKEN_TYPES, user.access_token_type))
 
 
@@ -98,8 +98,9 @@ def login_names(user):
     return [user.username]
 
 
-def user(row):
-    kind = {"human": human(row)} if row.is_human else {"machine": machine(row)}
+def user(row, has_secret=False):
+    """A User; has_secret tells whether a machine user has a client secret (machine.hasSecret)."""
+    kind = {"human": human(row)} if row.is_human else {"machine": machine(row, has_secret)}
     return message(id=row.id, details=details_of(row, row.org_id), state=enum(USER_STATES, row.state),
                    userName=row.username, loginNames=login_names(row), preferredLoginName=row.username, **kind)
 
