@@ -43,6 +43,12 @@ class Settings:
     # Management API: passkey registration link; {origin} is ISSUER or the request's base URL.
     passkey_link_template: str = ("{origin}/ui/login/login/passwordless/init"
                                   "?userID={userID}&orgID={orgID}&codeID={codeID}&code={code}")
+    # Notification webhook: where the outbox is delivered (unset: notifications are only recorded and
+    # logged), the HMAC-SHA256 signing secret, and the Fernet key sealing one-time codes until delivery
+    # (unset: derived from the secret with HKDF).
+    notify_webhook_url: str | None = None
+    notify_webhook_secret: str | None = None
+    notify_encryption_key: str | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -59,4 +65,7 @@ class Settings:
             scim_email_verified=_bool("SCIM_EMAIL_VERIFIED", True),
             scim_phone_verified=_bool("SCIM_PHONE_VERIFIED", True),
             passkey_link_template=os.environ.get("PASSKEY_LINK_TEMPLATE") or cls.passkey_link_template,
+            notify_webhook_url=os.environ.get("NOTIFY_WEBHOOK_URL") or None,
+            notify_webhook_secret=os.environ.get("NOTIFY_WEBHOOK_SECRET") or None,
+            notify_encryption_key=os.environ.get("NOTIFY_ENCRYPTION_KEY") or None,
         )

@@ -3,9 +3,14 @@
 Literal path segments (`_is_unique`, `_bulk`, `_search`) win over parameters,
 as werkzeug orders static parts before converters (reference §1.3).
 """
+import threading
+
+import click
 from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 
+from models import notifications, notify_delivery
+from models.db import db
 from models.errors import DomainError
 
 from . import errors, humans, logins, metadata, orgs, users
@@ -87,8 +92,37 @@ def _error_handlers(bp):
     # A lost database connection is handled app-wide (app.py), which answers in this API's format.
 
 
+def _configure_outbox(state):
+    settings = state.app.config["SETTINGS"]
+    notifications.configure(settings.notify_webhook_url, settings.notify_webhook_secret,
+                            settings.notify_encryption_key)
+
+
+def notify_commands():
+    """`flask --app app notify deliver`: the outbox's delivery worker (a `worker:` process)."""
+    commands = Blueprint("notify", __name__, cli_group="notify")
+
+    @commands.cli.command("deliver")
+    @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+    @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls when idle.")
+    def deliver(once, interval):
+        """Deliver pending notifications to NOTIFY_WEBHOOK_URL, retrying with backoff until they arrive."""
+        if not notifications.outbox().delivers:
+            raise click.ClickException("NOTIFY_WEBHOOK_URL is not set: notifications are only recorded and logged")
+        if once:
+            with db.connection_context():
+                delivered, failed = notify_delivery.deliver_due()
+            click.echo(f"delivered {delivered}, failed {failed}")
+            return
+        notify_delivery.run(threading.Event(), interval=interval)
+
+    return commands
+
+
 def blueprint():
     bp = Blueprint("management", __name__, url_prefix=PREFIX)
+    bp.record_once(_configure_outbox)
+    bp.register_blueprint(notify_commands())
     for rule, method, view in ROUTES + EXTENSION_ROUTES:
         bp.add_url_rule(rule, endpoint=f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}_{method.lower()}",
                         view_func=view, methods=[method])
