@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
 import management
+import oauth
 import request_context
 import scim
 from auth import bootstrap
@@ -60,6 +61,8 @@ def _scim_error_handlers(app):
         # Unknown routes and methods belong to no blueprint, so their handlers never see them.
         if management.is_management_path(request.path):
             return management_errors.render_http_error(error)
+        if oauth.is_oauth_path(request.path):
+            return oauth.render_http_error(error)
         if is_scim():
             detail = {404: "no such endpoint", 405: "method not allowed on this endpoint",
                       413: "the request body is too large"}.get(error.code, error.description)
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None):
     for blueprint in scim.blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(management.blueprint())
+    oauth.init_app(app)
     _scim_error_handlers(app)
 
     app.cli.add_command(transfer_cli.users)

@@ -43,6 +43,17 @@ class Settings:
     # Management API: passkey registration link; {origin} is ISSUER or the request's base URL.
     passkey_link_template: str = ("{origin}/ui/login/login/passwordless/init"
                                   "?userID={userID}&orgID={orgID}&codeID={codeID}&code={code}")
+    # Token service (/oauth/v2): lifetimes in seconds. JWT access tokens are short so that a
+    # deletion or deactivation reaches relying parties that verify them offline within it.
+    jwt_access_token_lifetime: int = 300
+    opaque_access_token_lifetime: int = 43_200
+    # Each process signs JWTs with a key of its own and replaces it this often (seconds).
+    signing_key_rotation: int = 21_600
+    # Token, introspection and revocation endpoints: flask-limiter rate limits and their storage
+    # (memory:// counts per worker process; redis://host:6379 shares the counts).
+    token_rate_limit_per_client: str = "20 per minute"
+    token_rate_limit_per_address: str = "60 per minute"
+    ratelimit_storage_uri: str = "memory://"
     # Notification webhook: where the outbox is delivered (unset: notifications are only recorded and
     # logged), the HMAC-SHA256 signing secret, and the Fernet key sealing one-time codes until delivery
     # (unset: derived from the secret with HKDF).
@@ -68,4 +79,12 @@ class Settings:
             notify_webhook_url=os.environ.get("NOTIFY_WEBHOOK_URL") or None,
             notify_webhook_secret=os.environ.get("NOTIFY_WEBHOOK_SECRET") or None,
             notify_encryption_key=os.environ.get("NOTIFY_ENCRYPTION_KEY") or None,
+            jwt_access_token_lifetime=_int("JWT_ACCESS_TOKEN_LIFETIME", 300),
+            opaque_access_token_lifetime=_int("OPAQUE_ACCESS_TOKEN_LIFETIME", 43_200),
+            signing_key_rotation=_int("SIGNING_KEY_ROTATION", 21_600),
+            token_rate_limit_per_client=(os.environ.get("TOKEN_RATE_LIMIT_PER_CLIENT")
+                                         or cls.token_rate_limit_per_client),
+            token_rate_limit_per_address=(os.environ.get("TOKEN_RATE_LIMIT_PER_ADDRESS")
+                                          or cls.token_rate_limit_per_address),
+            ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI") or cls.ratelimit_storage_uri,
         )
