@@ -13,7 +13,7 @@ from models import notifications, notify_delivery
 from models.db import db
 from models.errors import DomainError
 
-from . import errors, humans, logins, metadata, orgs, users
+from . import errors, humans, logins, metadata, openapi, orgs, users
 
 PREFIX = "/management/v1"
 
@@ -122,6 +122,7 @@ def notify_commands():
 def blueprint():
     bp = Blueprint("management", __name__, url_prefix=PREFIX)
     bp.record_once(_configure_outbox)
+    bp.record_once(lambda state: openapi.register(state.app, PREFIX, ROUTES, EXTENSION_ROUTES))
     bp.register_blueprint(notify_commands())
     for rule, method, view in ROUTES + EXTENSION_ROUTES:
         bp.add_url_rule(rule, endpoint=f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}_{method.lower()}",
