@@ -5,6 +5,7 @@ import os
 import peewee
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 import management
@@ -15,7 +16,16 @@ from auth import bootstrap
 from config import Settings
 from management import errors as management_errors
 from models import consistency
-from models.db import UNAVAILABLE_ERRORS, db, drop_connection, migrate, open_database, schema_lock, sqlite_url
+from models.db import (
+    UNAVAILABLE_ERRORS,
+    db,
+    drop_connection,
+    is_connection_error,
+    migrate,
+    open_database,
+    schema_lock,
+    sqlite_url,
+)
 from models.errors import DomainError
 from models.ids import reseed
 from models.orgs import ensure_default_org
@@ -71,6 +81,8 @@ def _scim_error_handlers(app):
         return error
 
     def database_down(error):
+        if not is_connection_error(error):
+            return unexpected(error)
         # The server is down or restarting: answer at once (no hang), and reconnect on the next request.
         log.error("database unavailable: %s", error)
         drop_connection()
@@ -100,6 +112,11 @@ def create_app(settings: Settings | None = None):
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.url_map.converters["scim_org"] = OrgIdConverter
+    if settings.trusted_proxies:
+        # Behind TLS-terminating proxies: take the client address, scheme and host from their
+        # X-Forwarded-* headers (rate limits per address, links, issuer), trusting only that many hops.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     app.url_map.strict_slashes = False
     reseed()
     _prepare_database(settings, app.instance_path)

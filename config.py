@@ -54,6 +54,8 @@ class Settings:
     token_rate_limit_per_client: str = "20 per minute"
     token_rate_limit_per_address: str = "60 per minute"
     ratelimit_storage_uri: str = "memory://"
+    # How many reverse proxies in front of the gateway set X-Forwarded-* headers (0: none trusted).
+    trusted_proxies: int = 0
     # Notification webhook: where the outbox is delivered (unset: notifications are only recorded and
     # logged), the HMAC-SHA256 signing secret, and the Fernet key sealing one-time codes until delivery
     # (unset: derived from the secret with HKDF).
@@ -87,4 +89,5 @@ class Settings:
             token_rate_limit_per_address=(os.environ.get("TOKEN_RATE_LIMIT_PER_ADDRESS")
                                           or cls.token_rate_limit_per_address),
             ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI") or cls.ratelimit_storage_uri,
+            trusted_proxies=_int("TRUSTED_PROXIES", 0),
         )

@@ -63,6 +63,24 @@ def open_database(url):
 UNAVAILABLE_ERRORS = (peewee.OperationalError, peewee.InterfaceError)
 
 
+def is_connection_error(error):
+    """Whether a database error means the server cannot be reached now (retrying may help),
+    as opposed to a statement it refused (a bug: retrying would not help)."""
+    if isinstance(error, peewee.InterfaceError):
+        return True
+    original = error.__cause__ or (error.args[0] if error.args and isinstance(error.args[0], Exception) else error)
+    if hasattr(original, "pgcode"):  # psycopg2
+        code = original.pgcode
+        # no SQLSTATE: the connection itself failed; 08: connection exception; 57P: shutdown
+        return code is None or code.startswith("08") or code.startswith("57P")
+    text = str(original).lower()
+    return any(part in text for part in (
+        "database is locked", "unable to open", "disk i/o",  # SQLite
+        "server closed the connection", "could not connect", "connection refused", "terminating connection",
+        "connection to server", "the database system is",  # PostgreSQL, when the error has no SQLSTATE
+    ))
+
+
 def drop_connection():
     """Forget this worker's connection after it failed, so the next request opens a new one."""
     try:
