@@ -13,7 +13,7 @@ from models import notifications, notify_delivery
 from models.db import db
 from models.errors import DomainError
 
-from . import errors, humans, logins, metadata, openapi, orgs, users
+from . import errors, humans, logins, metadata, openapi, orgs, policies, users
 
 PREFIX = "/management/v1"
 
@@ -70,6 +70,11 @@ ROUTES = [
     ("/orgs/me/members/_search", "POST", orgs.list_members),
     ("/orgs/me/members/<user_id>", "PUT", orgs.update_member),
     ("/orgs/me/members/<user_id>", "DELETE", orgs.remove_member),
+    ("/policies/password/complexity", "GET", policies.get_policy),
+    ("/policies/default/password/complexity", "GET", policies.get_default_policy),
+    ("/policies/password/complexity", "POST", policies.add_policy),
+    ("/policies/password/complexity", "PUT", policies.update_policy),
+    ("/policies/password/complexity", "DELETE", policies.reset_policy),
 ]
 ROUTES += __import__(f"{__name__}.machines", fromlist=["MACHINE_ROUTES"]).MACHINE_ROUTES  # #44-#54, issue 4
 

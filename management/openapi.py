@@ -12,7 +12,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import jsonify, send_file
 
-from . import humans, logins, machines, metadata, orgs, schemas, users
+from . import humans, logins, machines, metadata, orgs, policies, schemas, users
 from .fields import Bytes, Enum, Timestamp, Uint32, Uint64
 
 DOCS_PAGE = Path(__file__).with_name("docs.html")
@@ -75,6 +75,13 @@ OPERATIONS = {
     orgs.list_members: ("ListOrgMembers", schemas.ListOrgMembersRequest, "body"),
     orgs.update_member: ("UpdateOrgMember", schemas.UpdateOrgMemberRequest, "body"),
     orgs.remove_member: ("RemoveOrgMember", None, None),
+    policies.get_policy: ("GetPasswordComplexityPolicy", None, None),
+    policies.get_default_policy: ("GetDefaultPasswordComplexityPolicy", None, None),
+    policies.add_policy: ("AddCustomPasswordComplexityPolicy", schemas.AddCustomPasswordComplexityPolicyRequest,
+                          "body"),
+    policies.update_policy: ("UpdateCustomPasswordComplexityPolicy",
+                             schemas.UpdateCustomPasswordComplexityPolicyRequest, "body"),
+    policies.reset_policy: ("ResetPasswordComplexityPolicyToDefault", None, None),
     machines.update_machine: ("UpdateMachine", machines.UpdateMachineRequest, "body"),
     machines.generate_secret: ("GenerateMachineSecret", None, None),
     machines.remove_secret: ("RemoveMachineSecret", None, None),

@@ -460,3 +460,18 @@ class ListOrgMembersRequest(Message):
     proto = "ListOrgMembersRequest"
     query = fields.Nested(ListQuery)
     queries = fields.List(fields.Nested(MemberSearchQuery))
+
+
+# ---- password complexity policy ---------------------------------------------------------
+
+class AddCustomPasswordComplexityPolicyRequest(Message):
+    proto = "AddCustomPasswordComplexityPolicyRequest"
+    min_length = Uint64()
+    has_uppercase = Bool()
+    has_lowercase = Bool()
+    has_number = Bool()
+    has_symbol = Bool()
+
+
+class UpdateCustomPasswordComplexityPolicyRequest(AddCustomPasswordComplexityPolicyRequest):
+    proto = "UpdateCustomPasswordComplexityPolicyRequest"

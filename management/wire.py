@@ -186,3 +186,11 @@ def personal_access_token(row, org_id):
                       changeDate=timestamp(row.created_at), resourceOwner=org_id)
     return message(id=row.id, details=details, expirationDate=timestamp(row.expires_at),
                    scopes=row.scopes.split())
+
+
+def password_policy(policy, org_id):
+    """policy.v1.PasswordComplexityPolicy; the built-in default has no details of its own."""
+    return message(details=details_of(policy.row, org_id) if policy.row else None,
+                   minLength=uint64(policy.min_length), hasUppercase=policy.has_uppercase,
+                   hasLowercase=policy.has_lowercase, hasNumber=policy.has_number, hasSymbol=policy.has_symbol,
+                   isDefault=policy.is_default)
