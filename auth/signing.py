@@ -71,6 +71,12 @@ def _signing_key(rotation_seconds, token_lifetime_seconds):
         return current
 
 
+def prepare(*, rotation_seconds, token_lifetime_seconds):
+    """Make (and publish, committed) this process's current key now, so that signing inside a
+    caller's transaction does not publish a key that a rollback would unpublish."""
+    _signing_key(rotation_seconds, token_lifetime_seconds)
+
+
 def sign(claims, *, rotation_seconds, token_lifetime_seconds):
     current = _signing_key(rotation_seconds, token_lifetime_seconds)
     header = {"alg": ALGORITHM, "typ": TOKEN_TYPE, "kid": current.kid}

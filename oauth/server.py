@@ -23,8 +23,9 @@ from joserfc.jwk import RSAKey
 from auth import signing
 from auth.permissions import has_permission
 from auth.principal import JWT, OPAQUE, resolve
-from models import access_tokens
+from models import access_tokens, assertion_replay
 from models.credential_tables import CredentialKind
+from models.db import transaction
 from models.machine_credentials import secret_matches
 from models.members import roles_of
 
@@ -93,7 +94,8 @@ class ClientCredentials(ClientCredentialsGrant):
 
 
 class JWTProfile(JWTBearerGrant):
-    """RFC 7523 with ZITADEL's rules: kid = a machine key of iss, sub = iss, aud = the issuer, recent iat."""
+    """RFC 7523 with ZITADEL's rules: kid = a machine key of iss, sub = iss, aud = the issuer, recent iat;
+    and each assertion obtains one token only (models/assertion_replay.py)."""
 
     CLAIMS_OPTIONS = {"iss": {"essential": True}, "sub": {"essential": True}, "aud": {"essential": True},
                       "exp": {"essential": True}, "iat": {"essential": True}}
@@ -102,6 +104,12 @@ class JWTProfile(JWTBearerGrant):
         super().__init__(*args, **kwargs)
         self._kid = None
         self._client = None
+        self._assertion = self._claims = None
+
+    def process_assertion_claims(self, assertion):
+        claims = super().process_assertion_claims(assertion)
+        self._assertion, self._claims = assertion, claims
+        return claims
 
     def extract_assertion(self, assertion):
         headers, claims = super().extract_assertion(assertion)
@@ -148,6 +156,26 @@ class JWTProfile(JWTBearerGrant):
 
     def has_granted_permission(self, client, user):
         return client.user.id == user.id
+
+    def create_token_response(self):
+        """Record the assertion as used and issue its token in one transaction: a second use is refused.
+
+        Two requests racing with one assertion meet at the register's unique index: one
+        token, one invalid_grant.
+        """
+        if self.request.client.user.access_token_type == JWT_ACCESS_TOKEN:
+            config = settings()
+            signing.prepare(rotation_seconds=config.signing_key_rotation,
+                            token_lifetime_seconds=config.jwt_access_token_lifetime)
+        try:
+            with transaction():
+                assertion_replay.use_once(self._assertion, self._claims, MAX_ASSERTION_AGE)
+                return super().create_token_response()
+        except assertion_replay.AssertionReplayed:
+            raise InvalidGrantError(description="The assertion has already been used; "
+                                                "sign a new one (with a new jti) for each token request.") from None
+        except assertion_replay.InvalidJti:
+            raise InvalidGrantError(description="The assertion's jti must be a non-empty string.") from None
 
 
 def generate_token(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=False):
