@@ -109,7 +109,7 @@ def test_full_flow_and_nothing_secret_is_kept(server, tmp_path):
     gateway.calls_work(opaque, user_id)
     secrets_seen.append(opaque)
     wrong = requests.post(f"{gateway.base}/oauth/v2/token", data={"grant_type": "client_credentials"},
-                          auth=HTTPBasicAuth(client_id, secret[:-1] + "0"), timeout=10)
+                          auth=HTTPBasicAuth(client_id, _other_secret(secret)), timeout=10)
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
 
     # 2. JWT profile with a downloaded key file
@@ -166,3 +166,8 @@ def test_rate_limit_with_several_workers(server):
     limited = next(response for response in responses if response.status_code == 429)
     assert int(limited.headers["Retry-After"]) > 0
     assert limited.json()["error"] == "invalid_request"
+
+
+def _other_secret(secret):
+    """The secret with its last character changed (to something it surely is not)."""
+    return secret[:-1] + ("1" if secret.endswith("0") else "0")
