@@ -56,6 +56,8 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"
     # How many reverse proxies in front of the gateway set X-Forwarded-* headers (0: none trusted).
     trusted_proxies: int = 0
+    # Fernet key sealing imported TOTP secrets (they must stay readable, so they cannot be hashed).
+    mfa_encryption_key: str | None = None
     # Notification webhook: where the outbox is delivered (unset: notifications are only recorded and
     # logged), the HMAC-SHA256 signing secret, and the Fernet key sealing one-time codes until delivery
     # (unset: derived from the secret with HKDF).
@@ -90,4 +92,5 @@ class Settings:
                                           or cls.token_rate_limit_per_address),
             ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI") or cls.ratelimit_storage_uri,
             trusted_proxies=_int("TRUSTED_PROXIES", 0),
+            mfa_encryption_key=os.environ.get("MFA_ENCRYPTION_KEY") or None,
         )

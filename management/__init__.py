@@ -9,7 +9,7 @@ import click
 from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from models import notifications, notify_delivery
+from models import auth_factors, notifications, notify_delivery
 from models.db import db
 from models.errors import DomainError
 
@@ -101,6 +101,7 @@ def _configure_outbox(state):
     settings = state.app.config["SETTINGS"]
     notifications.configure(settings.notify_webhook_url, settings.notify_webhook_secret,
                             settings.notify_encryption_key)
+    auth_factors.configure(settings.mfa_encryption_key)
 
 
 def notify_commands():

@@ -10,6 +10,7 @@ import binascii
 import dataclasses
 
 import pyotp
+from cryptography.fernet import Fernet, InvalidToken
 
 from . import codes, events, notifications
 from .db import transaction
@@ -110,9 +111,39 @@ def normal_totp_secret(secret):
     return text
 
 
+# TOTP secrets must be readable to check codes, so they cannot be hashed: they are stored
+# sealed with Fernet under MFA_ENCRYPTION_KEY, and never in plain text.
+_cipher = None
+
+
+def configure(encryption_key):
+    """Set the key that seals TOTP secrets (the application does this once at start)."""
+    global _cipher
+    try:
+        _cipher = Fernet(encryption_key.encode("ascii")) if encryption_key else None
+    except ValueError:
+        raise ValueError("MFA_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes)") from None
+
+
+def _seal(secret):
+    if _cipher is None:
+        raise FailedPrecondition("Importing TOTP secrets needs MFA_ENCRYPTION_KEY, so that they are stored encrypted",
+                                 "MGMT-TOTP2", "Errors.User.MFA.OTP.NoEncryptionKey")
+    return _cipher.encrypt(secret.encode("ascii")).decode("ascii")
+
+
+def _open(sealed):
+    if not sealed or _cipher is None:
+        return None
+    try:
+        return _cipher.decrypt(sealed.encode("ascii")).decode("ascii")
+    except InvalidToken:
+        return None
+
+
 def import_totp(org_id, user_id, secret, editor):
     """Extension: a TOTP secret from another system becomes the user's READY OTP factor."""
-    secret = normal_totp_secret(secret)
+    secret = _seal(normal_totp_secret(secret))
     with transaction():
         user = _human(org_id, user_id)
         if AuthFactor.select().where((AuthFactor.user == user.id) & (AuthFactor.kind == "otp")).exists():
@@ -125,7 +156,8 @@ def verify_totp(user_id, code):
     """Whether code is the current TOTP of the user's READY OTP factor (one step of clock drift allowed)."""
     row = AuthFactor.get_or_none((AuthFactor.user == user_id) & (AuthFactor.kind == "otp")
                                  & (AuthFactor.state == AuthFactorState.READY))
-    return bool(row and row.secret and pyotp.TOTP(row.secret).verify(code, valid_window=1))
+    secret = _open(row.secret) if row else None
+    return bool(secret and pyotp.TOTP(secret).verify(code, valid_window=1))
 
 
 # kind -> (needs, event type, already-set-up id, not-ready id), as ZITADEL's AddHumanOTPSMS/Email

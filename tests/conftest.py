@@ -5,6 +5,7 @@ import dataclasses
 import uuid
 
 import pytest
+from cryptography.fernet import Fernet
 
 from app import create_app
 from config import Settings
@@ -21,7 +22,8 @@ SCIM_JSON = "application/scim+json"
 @pytest.fixture(scope="session")
 def app():
     url = fresh_database_url("http")
-    application = create_app(Settings(database_url=url, admin_token=ADMIN_TOKEN))
+    application = create_app(Settings(database_url=url, admin_token=ADMIN_TOKEN,
+                                      mfa_encryption_key=Fernet.generate_key().decode("ascii")))
     application.config["TESTING"] = True
     yield application
     if not db.is_closed():

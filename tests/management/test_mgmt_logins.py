@@ -213,3 +213,24 @@ def test_social_logins(mgmt, other, reader):
     # The external identity is free to be linked again.
     imported_with_link(mgmt, "relinked", mine)
     assert other.ok("post", f"/users/{foreign}/idps/_search", {})["details"]["totalResult"] == "1"
+
+
+def test_imported_totp_secrets_are_stored_sealed_and_refused_without_a_key(mgmt):
+    from models import auth_factors
+    from models.mgmt_tables import AuthFactor
+
+    user_id = mgmt.human("sealed")
+    mgmt.ok("post", f"/users/{user_id}/auth_factors/otp/_import", {"secret": SECRET})
+    with db.connection_context():
+        stored = AuthFactor.get((AuthFactor.user == user_id) & (AuthFactor.kind == "otp")).secret
+    assert SECRET not in stored and SECRET.lower() not in stored
+    keyless = mgmt.human("keyless")
+    saved = auth_factors._cipher
+    auth_factors.configure(None)
+    try:
+        assert_error(mgmt.post(f"/users/{keyless}/auth_factors/otp/_import", {"secret": SECRET}), 400, 9,
+                     "Importing TOTP secrets needs MFA_ENCRYPTION_KEY, so that they are stored encrypted",
+                     "MGMT-TOTP2")
+    finally:
+        auth_factors._cipher = saved
+    assert factors(mgmt, keyless) == []
