@@ -1,9 +1,10 @@
 """The example exchanges of reference §6.12, replayed and compared key by key.
 
 Ids, sequences and times are ours; their shapes, the keys and the fixed
-values must match. (The machine-key and PAT exchanges belong to endpoints #49
-and #53, which come with the token-service issue.)
+values must match.
 """
+import base64
+import json
 import re
 
 from tests.management.mgmt_helpers import DETAIL_TYPE
@@ -39,6 +40,31 @@ def test_create_machine_user(mgmt):
                 "changeDate": "2025-05-01T10:00:00.123456Z", "resourceOwner": "290000000000000001"}}
     same_shape(response.get_json(), expected)
     assert response.get_json()["details"]["resourceOwner"] == mgmt.tenant.org_id
+
+
+def test_create_machine_user_then_key_then_pat(mgmt):
+    headers = {**mgmt.tenant.auth, "x-zitadel-orgid": mgmt.tenant.org_id}
+    user_id = mgmt.client.post("/management/v1/users/machine", headers=headers, json={
+        "userName": "ci-bot-2", "name": "CI bot", "accessTokenType": "ACCESS_TOKEN_TYPE_JWT"}).get_json()["userId"]
+
+    key = mgmt.client.post(f"/management/v1/users/{user_id}/keys", headers=headers, json={"type": "KEY_TYPE_JSON"})
+    assert key.status_code == 200
+    answer = key.get_json()
+    expected = {"keyId": "290000000000000200", "keyDetails": answer["keyDetails"], "details": {
+        "sequence": "813", "creationDate": "2025-05-01T10:00:01Z", "resourceOwner": "290000000000000001"}}
+    same_shape(answer, expected)
+    key_file = json.loads(base64.b64decode(answer["keyDetails"]))
+    assert key_file["type"] == "serviceaccount" and key_file["keyId"] == answer["keyId"]
+    assert key_file["userId"] == user_id and key_file["key"].startswith("-----BEGIN RSA PRIVATE KEY-----")
+
+    pat = mgmt.client.post(f"/management/v1/users/{user_id}/pats", headers=headers, json={})
+    assert pat.status_code == 200
+    answer = pat.get_json()
+    expected = {"tokenId": "290000000000000300", "token": answer["token"], "details": {
+        "sequence": "814", "creationDate": "2025-05-01T10:00:02Z", "resourceOwner": "290000000000000001"}}
+    same_shape(answer, expected)
+    assert len(answer["token"]) >= 32
+    assert int(answer["details"]["sequence"]) > int(key.get_json()["details"]["sequence"])
 
 
 def test_get_a_human(mgmt):
