@@ -10,7 +10,7 @@ import logging
 import re
 import uuid
 
-from flask import g, has_request_context, request
+from flask import abort, g, has_request_context, request
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -54,6 +54,13 @@ def install(app):
     def assign_request_id():
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def refuse_nul():
+        # PostgreSQL cannot store NUL characters; one in a path or query would reach the driver
+        # as a string it refuses. Each API renders this 400 in its own error format.
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            abort(400, description="NUL characters are not allowed in URLs")
 
     @app.after_request
     def harden(response):

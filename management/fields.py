@@ -34,6 +34,13 @@ class Text(fields.String):
         rules = [rule, *([extra] if callable(extra) else extra or [])]
         super().__init__(validate=rules, error_messages=messages, **kwargs)
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        # NUL and lone surrogates cannot be stored (PostgreSQL, UTF-8): invalid input, not a 500.
+        if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
+            raise self.make_error("invalid")
+        return text
+
 
 class Uint64(fields.Integer):
     """uint64/int64: a JSON number or a decimal string."""

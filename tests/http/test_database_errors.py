@@ -20,3 +20,21 @@ def test_only_connection_failures_are_reported_as_unavailable(scim, monkeypatch,
     assert response.status_code == status
     assert response.get_json()["status"] == str(status)
     assert (response.headers.get("Retry-After") == "5") == (status == 503)
+
+
+@pytest.mark.parametrize("path", ["/scim/v2/Users/%00", "/scim/v2/Users?filter=%00", "/management/v1/users/%00",
+                                  "/management/v1/users/_is_unique?email=%00&userName=x"])
+def test_nul_characters_in_urls_are_refused_in_the_apis_own_format(client, tenant, path):
+    response = client.get(path, headers=tenant.auth)
+    assert response.status_code == 400
+    body = response.get_json()
+    if path.startswith("/scim/"):
+        assert body["status"] == "400" and body["detail"]
+    else:
+        assert body["code"] == 3
+
+
+def test_nul_characters_in_management_bodies_are_invalid_arguments(client, tenant):
+    response = client.post("/management/v1/users/human", headers=tenant.auth, json={
+        "userName": "nul\u0000user", "profile": {"firstName": "A", "lastName": "B"}, "email": {"email": "a@b.ch"}})
+    assert response.status_code == 400 and response.get_json()["code"] == 3

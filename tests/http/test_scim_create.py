@@ -10,6 +10,7 @@ import pytest
 from models.db import db
 from models.passwords import verify_password
 from models.tables import User, UserMetadata
+from models.user_metadata import set_metadata
 from tests.conftest import ScimClient, make_tenant
 from tests.http.scim_helpers import CORE, ENTERPRISE, SCIM_JSON, assert_scim_error, user_names
 
@@ -267,7 +268,7 @@ def test_password_is_write_only_and_stored_as_argon2_hash(scim):
 def test_ignore_password_on_create_metadata_switch_drops_okta_password(client, app):
     tenant = make_tenant()
     with db.connection_context():
-        UserMetadata.create(user=tenant.user_id, key=IGNORE_PASSWORD, value=b"true")
+        set_metadata(tenant.org_id, tenant.user_id, IGNORE_PASSWORD, b"true", editor=None)
     okta = ScimClient(client, tenant)
     resource = okta.create_user("okta-random-password@example.com", password="r4nd0m-Okta-Pw!")
     assert stored_user(resource["id"]).password_hash is None
@@ -281,7 +282,7 @@ def test_without_ignore_password_switch_the_password_is_kept(scim):
 def test_ignore_password_switch_other_than_true_keeps_the_password(client, app):
     tenant = make_tenant()
     with db.connection_context():
-        UserMetadata.create(user=tenant.user_id, key=IGNORE_PASSWORD, value=b"false")
+        set_metadata(tenant.org_id, tenant.user_id, IGNORE_PASSWORD, b"false", editor=None)
     resource = ScimClient(client, tenant).create_user("still-hashed@example.com", password="r4nd0m-Okta-Pw!")
     assert stored_user(resource["id"]).password_hash.startswith("$argon2id$")
 
