@@ -15,7 +15,6 @@ from .errors import AlreadyExists, InvalidArgument, VersionMismatch, user_alread
 from .groups import leave_all_groups
 from .ids import new_id
 from .passwords import hash_password
-from .policies import check_password
 from .search import fold
 from .tables import User, UserAttr, UserMetadata, UserState, UserType, utcnow
 
@@ -240,10 +239,6 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
     start ACTIVE or INACTIVE; the management API decides INITIAL itself).
     """
     columns = _human_columns(data)
-    if data.password:
-        # The organisation's complexity policy binds every way a password arrives (SCIM included;
-        # Okta's random ones are why ignorePasswordOnCreate exists).
-        check_password(org_id, data.password)
     try:
         with transaction():
             if User.select().where((User.org == org_id) & (User.username_key == columns["username_key"])).exists():
@@ -337,7 +332,6 @@ def _replace_loaded(user, data, editor):
         changed_fields += [User.phone, User.phone_verified]
         emit("user.human.phone.removed" if removed else "user.human.phone.changed", {"phone": user.phone})
     if data.password:
-        check_password(user.org_id, data.password)
         user.password_hash = hash_password(data.password)
         user.password_change_required = data.password_change_required
         user.password_changed_at = utcnow()
