@@ -76,8 +76,8 @@ def _scim_error_handlers(app):
         if is_scim():
             detail = {404: "no such endpoint", 405: "method not allowed on this endpoint",
                       413: "the request body is too large"}.get(error.code, error.description)
-            return scim_errors.render(scim_errors.ScimError(error.code, detail,
-                                                            "tooMany" if error.code == 413 else None))
+            scim_type = {413: "tooMany", 400: "invalidValue"}.get(error.code)
+            return scim_errors.render(scim_errors.ScimError(error.code, detail, scim_type))
         return error
 
     def database_down(error):

@@ -65,7 +65,7 @@ def _content(ref):
 
 def _answers(ok, *errors, ok_schema=None):
     answers = {code: {"description": ERROR_CODES[code], "content": {"application/scim+json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}} for code in ("401", "403", "503", *errors)}
+        "schema": {"$ref": "#/components/schemas/Error"}}}} for code in ("400", "401", "403", "503", *errors)}
     if ok == "204":
         answers["204"] = {"description": "Done, no body"}
     elif ok == "304":
