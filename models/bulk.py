@@ -5,23 +5,64 @@ batch is one transaction with multi-row inserts. Every imported user gets one
 `user.human.added` event (naming its metadata keys) instead of one event per
 attribute. Users whose userName already exists in the org are skipped, so
 re-running an import creates nothing twice.
+
+Work is split in two: prepare_human turns one HumanInput into its rows without
+touching the database (so an import can run it in parallel processes), and
+import_humans writes prepared users in batches.
 """
+import dataclasses
 import json
 
-from .db import transaction
+from .db import insert_rows, transaction
 from .ids import new_id
 from .passwords import hash_password
 from .tables import Event, User, UserAttr, UserMetadata, UserState, UserType, utcnow
-from .users import _human_columns, _profile_payload, _scim_attr_rows
+from .users import HumanInput, _human_columns, _profile_payload, _scim_attr_rows
 
 BATCH = 1000
 
 
+@dataclasses.dataclass
+class PreparedHuman:
+    """One user's rows, minus what only the writer knows (ids, org, time)."""
+
+    columns: dict
+    payload: str
+    metadata: list  # (key, value)
+    attrs: list  # user_attr rows without user and org_id
+
+
+def prepare_human(data: HumanInput) -> PreparedHuman:
+    """Rows for one user; raises DomainError for a user create_human would refuse."""
+    columns = _human_columns(data)
+    columns["state"] = UserState.ACTIVE if data.active else UserState.INACTIVE
+    if data.password:
+        columns.update(password_hash=hash_password(data.password),
+                       password_change_required=data.password_change_required)
+    written = ("state", "password_hash", "password_change_required")
+    profile = _profile_payload({k: v for k, v in columns.items() if k not in written})
+    payload = json.dumps(dict(profile, metadata=sorted(data.metadata)), separators=(",", ":"), default=str)
+    shadow = _Shadow(None, None)
+    attrs = []
+    for key, value in data.metadata.items():
+        attrs.extend(_scim_attr_rows(shadow, key, value))
+    present = {a["attr"] for a in attrs}
+    for attr, column in (("emails", columns["email"]), ("phoneNumbers", columns["phone"])):
+        if column and attr not in present:
+            attrs.extend(_scim_attr_rows(
+                shadow, "urn:zitadel:scim:" + attr, json.dumps([{"value": column, "primary": True}])))
+    for row in attrs:
+        del row["user"], row["org_id"]
+    return PreparedHuman(columns, payload, list(data.metadata.items()), attrs)
+
+
 def import_humans(org_id, inputs, editor, *, batch_size=BATCH):
-    """Create users from HumanInput values; returns (created ids, skipped usernames)."""
+    """Create users from HumanInput or PreparedHuman values; returns (created ids, skipped usernames)."""
     created, skipped = [], []
     for start in range(0, len(inputs), batch_size):
-        batch_created, batch_skipped = _import_batch(org_id, inputs[start:start + batch_size], editor)
+        batch = [item if isinstance(item, PreparedHuman) else prepare_human(item)
+                 for item in inputs[start:start + batch_size]]
+        batch_created, batch_skipped = _import_batch(org_id, batch, editor)
         created += batch_created
         skipped += batch_skipped
     return created, skipped
@@ -29,44 +70,37 @@ def import_humans(org_id, inputs, editor, *, batch_size=BATCH):
 
 def _import_batch(org_id, batch, editor):
     now = utcnow()
-    prepared = [(data, _human_columns(data)) for data in batch]
     with transaction():
-        keys = [columns["username_key"] for _, columns in prepared]
+        keys = [prepared.columns["username_key"] for prepared in batch]
         existing = {
             u.username_key for u in User.select(User.username_key).where(
                 (User.org == org_id) & User.username_key.in_(keys))
         }
         users, events, metadata, attrs, skipped, seen = [], [], [], [], [], set()
-        for data, columns in prepared:
-            if columns["username_key"] in existing or columns["username_key"] in seen:
+        for prepared in batch:
+            columns = prepared.columns
+            key = columns["username_key"]
+            if key in existing or key in seen:
                 skipped.append(columns["username"])
                 continue
-            seen.add(columns["username_key"])
+            seen.add(key)
             user_id = new_id()
-            row = dict(columns, id=user_id, org=org_id, type=UserType.HUMAN, created_at=now, changed_at=now,
-                       state=UserState.ACTIVE if data.active else UserState.INACTIVE)
-            if data.password:
-                row.update(password_hash=hash_password(data.password), password_changed_at=now,
-                           password_change_required=data.password_change_required)
+            row = dict(columns, id=user_id, org=org_id, type=UserType.HUMAN, created_at=now, changed_at=now)
+            if "password_hash" in columns:
+                row["password_changed_at"] = now
             users.append(row)
-            payload = dict(_profile_payload(columns), metadata=sorted(data.metadata))
             events.append({"aggregate_type": "user", "aggregate_id": user_id, "org_id": org_id,
                            "type": "user.human.added", "editor_id": editor, "created_at": now,
-                           "payload": json.dumps(payload, separators=(",", ":"), default=str)})
-            shadow = _Shadow(user_id, org_id)
-            for key, value in data.metadata.items():
-                metadata.append({"user": user_id, "key": key, "value": value, "created_at": now, "changed_at": now})
-                attrs.extend(_scim_attr_rows(shadow, key, value))
-            present = {a["attr"] for a in attrs if a["user"] == user_id}
-            for attr, column in (("emails", columns["email"]), ("phoneNumbers", columns["phone"])):
-                if column and attr not in present:
-                    attrs.extend(_scim_attr_rows(
-                        shadow, "urn:zitadel:scim:" + attr, json.dumps([{"value": column, "primary": True}])))
+                           "payload": prepared.payload})
+            for meta_key, value in prepared.metadata:
+                metadata.append({"user": user_id, "key": meta_key, "value": value, "created_at": now,
+                                 "changed_at": now})
+            for attr in prepared.attrs:
+                attrs.append(dict(attr, user=user_id, org_id=org_id))
         if not users:
             return [], skipped
         for table, rows in ((User, users), (Event, events), (UserMetadata, metadata), (UserAttr, attrs)):
-            for start in range(0, len(rows), 500):
-                table.insert_many(rows[start:start + 500]).execute()
+            insert_rows(table, rows)
         ids = [u["id"] for u in users]
         # Each imported user has exactly one event: its id is the user's sequence.
         User.update(sequence=Event.select(Event.id).where(Event.aggregate_id == User.id)).where(
@@ -81,4 +115,3 @@ class _Shadow:
 
     def __init__(self, user_id, org_id):
         self.id, self.org_id = user_id, org_id
-

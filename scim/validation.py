@@ -12,6 +12,8 @@ Tolerances the IdPs need are deliberate and live here:
 - unknown attributes and readOnly attributes are ignored (RFC 7644 §3.5.1 for readOnly;
   unknown ones because IdPs send attributes of their own, e.g. Okta's "groups").
 """
+import threading
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 
 from .errors import ScimError
@@ -76,6 +78,16 @@ def _max_length(value):
 
 
 _cache = {}
+# Building a schema instance deep-copies every declared field, which cost more than
+# the load itself; loading keeps no state on the instance, so each thread reuses one.
+_instances = threading.local()
+
+
+def _loader(schema_urn, name):
+    loaders = _instances.__dict__.setdefault("loaders", {})
+    if name not in loaders:
+        loaders[name] = _schema_for(SCHEMAS[schema_urn]["attributes"], name)()
+    return loaders[name]
 
 
 def _schema_for(attributes, name):
@@ -158,7 +170,7 @@ def validate_group(data):
         if not isinstance(member, dict):
             raise ScimError(400, "each member must be an object with a value (the member's id)", "invalidValue")
     try:
-        resource = _schema_for(SCHEMAS[GROUP_SCHEMA]["attributes"], "Group")().load(data)
+        resource = _loader(GROUP_SCHEMA, "Group").load(data)
         _external_id(data, resource)
     except ValidationError as error:
         raise ScimError(400, f"invalid attribute {_first_error(error.messages)}", "invalidValue") from None
@@ -183,14 +195,14 @@ def validate_user(data):
         raise ScimError(400, "the request body must be a JSON object", "invalidSyntax")
     core, extension = _split_extension(data)
     try:
-        resource = _schema_for(SCHEMAS[USER_SCHEMA]["attributes"], "User")().load(core)
+        resource = _loader(USER_SCHEMA, "User").load(core)
         _external_id(core, resource)
         if extension:
             extension = {k: v for k, v in extension.items()}
             for key in list(extension):
                 if key.lower() == "manager":
                     extension[key] = _manager(extension[key])
-            loaded = _schema_for(SCHEMAS[ENTERPRISE_SCHEMA]["attributes"], "EnterpriseUser")().load(extension)
+            loaded = _loader(ENTERPRISE_SCHEMA, "EnterpriseUser").load(extension)
             if loaded:
                 resource[ENTERPRISE_SCHEMA] = loaded
     except ValidationError as error:

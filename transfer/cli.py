@@ -1,11 +1,12 @@
 """`flask --app app users import FILE` and `flask --app app users export`."""
+import os
 import sys
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from models.db import db
+from models.db import bulk_session, db
 from models.orgs import default_org, get_org
 
 from . import readers
@@ -20,7 +21,7 @@ def _org(org_id):
 
 
 def _count(path, fmt):
-    return sum(1 for _ in readers.read(path, fmt))
+    return readers.count(path, fmt)
 
 
 @users.command("import")
@@ -28,7 +29,9 @@ def _count(path, fmt):
 @click.option("--org", "org_id", help="Organisation id (default: the default organisation).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), help="Default: from the file name.")
 @click.option("--batch", "batch_size", default=1000, show_default=True, help="Users per transaction.")
-def import_command(path, org_id, fmt, batch_size):
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="one per core",
+              help="Processes validating records while this one writes.")
+def import_command(path, org_id, fmt, batch_size, jobs):
     """Import users from a CSV, JSON or JSON Lines file (SCIM resources or ZITADEL import bodies).
 
     Existing userNames are skipped, so running the same file again creates nothing.
@@ -36,9 +39,9 @@ def import_command(path, org_id, fmt, batch_size):
     with db.connection_context():
         org = _org(org_id)
         total = _count(path, fmt)
-        with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+        with bulk_session(), click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
             report = import_records(org.id, readers.read(path, fmt), current_app.config["SETTINGS"],
-                                    batch_size=batch_size, progress=bar.update)
+                                    batch_size=batch_size, progress=bar.update, jobs=jobs)
     for line, message in report.errors:
         click.echo(f"line {line}: {message}", err=True)
     click.echo(f"created {report.created}, skipped {len(report.skipped)} existing, {len(report.errors)} bad")

@@ -9,12 +9,15 @@ at all; a bad record is reported with its line and does not stop the rest;
 a user whose userName already exists in the organisation is skipped, so a
 second run of the same file creates nothing.
 """
+import collections
+import concurrent.futures
 import dataclasses
+import multiprocessing
 
 from marshmallow import ValidationError
 
 from models import human_onboarding
-from models.bulk import import_humans
+from models.bulk import import_humans, prepare_human
 from models.db import transaction
 from models.errors import DomainError
 from models.search import fold
@@ -84,31 +87,80 @@ def _flush_zitadel(org_id, batch, report):
     batch.clear()
 
 
-def import_records(org_id, records, settings, *, batch_size=1000, progress=None):
+def _prepare(line, record, settings):
+    """Validate one record: ("scim", line, input), ("zitadel", line, input, setup) or ("bad", line, message)."""
+    try:
+        if isinstance(record, BadRecord):
+            raise record
+        if not isinstance(record, dict):
+            raise BadRecord(line, "a user must be a JSON object")
+        if _is_zitadel(record):
+            data, setup = _zitadel(record)
+            return ("zitadel", line, data, setup)
+        return ("scim", line, prepare_human(_scim_input(record, settings)))
+    except BadRecord as error:
+        return ("bad", line, error.message)
+    except ScimError as error:
+        return ("bad", line, error.detail)
+    except ValidationError as error:
+        return ("bad", line, f"invalid: {error.messages}")
+    except DomainError as error:
+        return ("bad", line, error.message)
+
+
+def _prepare_chunk(chunk, settings):
+    return [_prepare(line, record, settings) for line, record in chunk]
+
+
+def _chunks(records, size):
+    chunk = []
+    for item in records:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+CHUNK = 500
+
+
+def _prepared(records, settings, jobs, chunk_size=None):
+    """Validated records in file order; with jobs > 1 validation runs in that many processes.
+
+    Validation costs several times the database's work per user, so a large
+    import spreads it over the cores while this process writes. At most
+    2 × jobs chunks are in flight, so memory stays flat for any file size.
+    """
+    if jobs <= 1:
+        for line, record in records:
+            yield _prepare(line, record, settings)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        pending = collections.deque()
+        for chunk in _chunks(records, chunk_size or CHUNK):
+            pending.append(pool.submit(_prepare_chunk, chunk, settings))
+            if len(pending) >= 2 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def import_records(org_id, records, settings, *, batch_size=1000, progress=None, jobs=1):
     """Import (line, record) pairs; returns a Report."""
     report = Report()
     scim_batch, zitadel_batch = [], []
-    for line, record in records:
+    for kind, line, *value in _prepared(records, settings, jobs):
         if progress is not None:
             progress(1)
-        try:
-            if isinstance(record, BadRecord):
-                raise record
-            if not isinstance(record, dict):
-                raise BadRecord(line, "a user must be a JSON object")
-            if _is_zitadel(record):
-                data, setup = _zitadel(record)
-                zitadel_batch.append((line, data, setup))
-            else:
-                scim_batch.append((line, _scim_input(record, settings)))
-        except BadRecord as error:
-            report.errors.append((line, error.message))
-        except ScimError as error:
-            report.errors.append((line, error.detail))
-        except ValidationError as error:
-            report.errors.append((line, f"invalid: {error.messages}"))
-        except DomainError as error:
-            report.errors.append((line, error.message))
+        if kind == "bad":
+            report.errors.append((line, value[0]))
+        elif kind == "zitadel":
+            zitadel_batch.append((line, *value))
+        else:
+            scim_batch.append((line, value[0]))
         if len(scim_batch) >= batch_size:
             _flush(org_id, scim_batch, report, _flush_scim)
         if len(zitadel_batch) >= batch_size:

@@ -19,9 +19,12 @@ CSV_SHORTCUTS = {
 
 class BadRecord(Exception):
     def __init__(self, line, message):
-        super().__init__(message)
+        super().__init__(line, message)  # both in args, so it survives pickling to a validating process
         self.line = line
         self.message = message
+
+    def __str__(self):
+        return self.message
 
 
 def detect_format(path):
@@ -83,3 +86,12 @@ def read(path, fmt=None):
                 return
             for number, item in enumerate(items, start=1):
                 yield number, item
+
+
+def count(path, fmt=None):
+    """How many records read() will yield (for a progress bar); JSON Lines are counted unparsed."""
+    fmt = fmt or detect_format(path)
+    if fmt == "jsonl":
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return sum(1 for text in handle if text.strip())
+    return sum(1 for _ in read(path, fmt))
