@@ -4,6 +4,7 @@ The one place that knows which fields exist, which have a casefolded twin
 column (so that case-insensitive lookups use an index), how LIKE patterns are
 escaped, and how sorting and paging work.
 """
+import dataclasses
 import datetime
 import operator
 
@@ -242,3 +243,210 @@ def search_groups(org_id, predicate, *, sort=None, ascending=True, offset=0, lim
     """Return (total, groups) for one page, as search_users."""
     return _page(Group, group_condition(org_id, predicate), GROUP_SORT_FIELDS, sort=sort, ascending=ascending,
                  offset=offset, limit=limit, count=count)
+
+
+# ---------------------------------------------------------------- keyset (cursor) paging
+#
+# A page is "the rows just beyond a key" in the listing's order, read with
+# WHERE <condition> AND <beyond key> ORDER BY ... LIMIT n: the database starts
+# at the key instead of counting its way there, so page 1000 costs what page 1
+# does. A key is (sort value, id) of a row already returned; id breaks ties, so
+# the order is total. NULL sort values come last, as in _page. Default order
+# (id) is served by the (org_id, id) indexes (migration 0007); a sortBy column
+# by its (org_id, column) index where it has one, else the matches are sorted.
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """One filtered, ordered listing of a table, read a page at a time by key."""
+
+    table: type
+    condition: object
+    column: object | None  # the sort column; None orders by id alone
+    ascending: bool = True
+
+    def _descending(self, backward):
+        return (not self.ascending) != backward
+
+    def _blocks(self, backward):
+        """The listing as ranges an index can serve, in travel order: a nullable sort column's values,
+        then its NULLs (listed last); otherwise the one range."""
+        if self.column is None or not self.column.null:
+            return [None]
+        blocks = [False, True]  # whether the block is the NULLs
+        return blocks[::-1] if backward else blocks
+
+    @property
+    def _unique(self):
+        """Whether the sort column's values are unique in an organisation (a unique (org, column)
+        index): then id need not break ties, and the index alone gives the order."""
+        return self.column is not None and any(
+            unique and tuple(fields) == ("org", self.column.name) for fields, unique in self.table._meta.indexes)
+
+    def _order(self, nulls, backward):
+        descending = self._descending(backward)
+        order = [self.table.id.desc() if descending else self.table.id.asc()]
+        if self.column is not None and not nulls:
+            order.insert(0, self.column.desc() if descending else self.column.asc())
+            if self._unique:
+                del order[1:]
+        return order
+
+    def _beyond(self, key, backward):
+        """Rows of the key's block past the key in the direction of travel; values are bound parameters.
+
+        The comparison of (sort value, id) is spelled with a plain range on the sort column in
+        front (col >= value AND (col > value OR col = value AND id > key id)), so that an index on
+        (org, sort column) starts at the key instead of scanning up to it; a column unique in the
+        organisation needs no id at all (col > value).
+        """
+        value, row_id = key
+        step, reach = (operator.lt, operator.le) if self._descending(backward) else (operator.gt, operator.ge)
+        past_id = step(self.table.id, row_id)
+        if self.column is None:
+            return past_id
+        if value is None:
+            return self.column.is_null() & past_id
+        if self._unique:
+            return step(self.column, value)
+        return reach(self.column, value) & (step(self.column, value) | ((self.column == value) & past_id))
+
+    def fetch(self, key, backward, limit):
+        """Up to limit rows past key (None: from the start, or the end when backward), in travel order.
+
+        One LIMITed query per block read (at most two), each a range of an index where there is one.
+        """
+        blocks = self._blocks(backward)
+        if key is not None and blocks != [None]:
+            blocks = blocks[blocks.index(key[0] is None):]
+        rows = []
+        for nulls in blocks:
+            condition = self.condition
+            if key is not None:
+                condition &= self._beyond(key, backward)
+            elif nulls is not None:
+                condition &= self.column.is_null(nulls)
+            query = self.table.select().where(condition).order_by(*self._order(nulls, backward))
+            rows.extend(query.limit(limit - len(rows)))
+            if len(rows) >= limit:
+                break
+            key = None
+        return rows
+
+    def count(self):
+        return self.table.select().where(self.condition).count()
+
+    def key_of(self, row):
+        return (None if self.column is None else getattr(row, self.column.name)), row.id
+
+    @staticmethod
+    def dump_key(key):
+        """A key as JSON values: [sort value, id]."""
+        value, row_id = key
+        return [value.isoformat() if isinstance(value, datetime.datetime) else value, row_id]
+
+    def parse_key(self, raw):
+        """The key from dump_key's JSON, strictly checked against the column; InvalidArgument otherwise."""
+        if not (isinstance(raw, list) and len(raw) == 2 and _storable(raw[1], self.table.id.max_length)
+                and raw[1]):
+            raise InvalidArgument("malformed key")
+        value, row_id = raw
+        column = self.column
+        if value is None:
+            if column is not None and not column.null:
+                raise InvalidArgument("malformed key")
+            return None, row_id
+        if column is None:
+            raise InvalidArgument("malformed key")
+        if isinstance(column, pw.DateTimeField) and isinstance(value, str):
+            try:
+                value = datetime.datetime.fromisoformat(value)
+            except ValueError:
+                raise InvalidArgument("malformed key") from None
+            if value.tzinfo is None:
+                return value, row_id
+        elif isinstance(column, pw.IntegerField) and isinstance(value, int) and not isinstance(value, bool):
+            if -2**63 <= value < 2**63:
+                return value, row_id
+        elif isinstance(column, pw.CharField) and _storable(value, column.max_length):
+            return value, row_id
+        raise InvalidArgument("malformed key")
+
+
+def _storable(text, max_length):
+    """A string both databases take as a parameter: no NUL, no lone surrogate, not too long."""
+    if not isinstance(text, str) or len(text) > max_length or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _listing(table, condition, sort_fields, sort, ascending):
+    column = sort_column(sort, sort_fields) if sort is not None else None
+    if column is table.id:
+        column = None
+    return Listing(table, condition, column, ascending)
+
+
+def user_listing(org_id, predicate, *, sort=None, ascending=True):
+    return _listing(User, user_condition(org_id, predicate), SORT_FIELDS, sort, ascending)
+
+
+def group_listing(org_id, predicate, *, sort=None, ascending=True):
+    return _listing(Group, group_condition(org_id, predicate), GROUP_SORT_FIELDS, sort, ascending)
+
+
+@dataclasses.dataclass(frozen=True)
+class Position:
+    """Where a page starts: next to key in listings[part], forward or backward.
+
+    key None is the start of the part (its end when backward).
+    """
+
+    part: int = 0
+    key: tuple | None = None
+    backward: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class CursorPage:
+    rows: list  # (part, row) pairs, in listing order
+    next: Position | None  # None: this is the last page
+    previous: Position | None  # None: this is the first page
+
+
+def cursor_page(listings, position, limit):
+    """One page of limit rows from listings read one after another, from position.
+
+    Only LIMITed range queries, at most two for each part touched, whatever the depth.
+    """
+    if limit <= 0:
+        return CursorPage([], None, None)
+    collected, more = [], False
+    part, key, backward = position.part, position.key, position.backward
+    while 0 <= part < len(listings):
+        wanted = limit - len(collected)
+        # One row more than wanted says whether anything lies beyond the page.
+        rows = listings[part].fetch(key, backward, wanted + 1)
+        collected += [(part, row) for row in rows[:wanted]]
+        if len(rows) > wanted:
+            more = True
+            break
+        part, key = part + (-1 if backward else 1), None
+    if backward:
+        collected.reverse()
+
+    def at(index, toward_back):
+        found_part, row = collected[index]
+        return Position(found_part, listings[found_part].key_of(row), toward_back)
+
+    # The row at position.key was on the page the cursor came from, so the other side has rows.
+    came_from = Position(position.part, position.key, not backward) if position.key is not None else None
+    if not collected:
+        return CursorPage([], came_from if backward else None, None if backward else came_from)
+    first, last = at(0, True), at(-1, False)
+    if backward:
+        return CursorPage(collected, last, first if more else None)
+    return CursorPage(collected, last if more else None, first if position.key is not None else None)

@@ -88,6 +88,7 @@ class User(BaseModel):
             (("org", "username_key"), True),
             (("org", "email_key"), False),
             (("org", "created_at"), False),
+            (("org", "id"), False),  # keyset (cursor) paging, migration 0007
         )
 
     @property
@@ -196,6 +197,7 @@ class Group(BaseModel):
         indexes = (
             (("org", "display_name_key"), True),
             (("org", "external_id"), False),
+            (("org", "id"), False),  # keyset (cursor) paging, migration 0007
         )
 
 

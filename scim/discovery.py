@@ -4,6 +4,7 @@ from flask import request
 from .bulk import MAX_OPERATIONS, max_payload
 from .errors import ScimError
 from .http import base_url, respond, settings
+from .listing import default_count
 from .schemas import (
     LIST_RESPONSE,
     RESOURCE_TYPE_SCHEMA,
@@ -30,6 +31,17 @@ def _meta(kind, path):
     return {"resourceType": kind, "location": f"{base_url()}{path}"}
 
 
+def _pagination():
+    """RFC 9865 §4: both methods; startIndex stays the default, so clients that never ask for a cursor
+    see no change. No cursorTimeout: a cursor is a key and does not expire."""
+    pagination = {"cursor": True, "index": True, "defaultPaginationMethod": "index"}
+    if default_count() > 0:
+        pagination["defaultPageSize"] = default_count()
+    if settings().scim_max_count > 0:
+        pagination["maxPageSize"] = settings().scim_max_count
+    return pagination
+
+
 def service_provider_config():
     _no_filter()
     return respond({
@@ -40,6 +52,7 @@ def service_provider_config():
         "filter": {"supported": True, "maxResults": settings().scim_max_count},
         "changePassword": {"supported": True},
         "sort": {"supported": True},
+        "pagination": _pagination(),
         "etag": {"supported": True},
         "authenticationSchemes": [{
             "type": "oauthbearertoken", "name": "OAuth Bearer Token", "primary": True,

@@ -3,7 +3,7 @@ from flask import Response, request
 
 from models import groups as domain
 from models.predicates import TRUE
-from models.search import search_groups
+from models.search import group_listing, search_groups
 
 from . import filters, listing
 from .casting import group_to_scim, version_of
@@ -108,6 +108,10 @@ def delete(group_id):
 def _page(params, org_id):
     predicate = filters.parse(params.filter, "Group") if params.filter else TRUE
     sort = filters.sort_field(params.sort_by, "Group") if params.sort_by else None
+    if params.cursor is not None:
+        listed = group_listing(org_id, predicate, sort=sort, ascending=params.ascending)
+        return listing.cursor_response(params, org_id, "Groups", [listed], lambda rows: render(
+            [row for _, row in rows], params.attributes, params.excluded))
     total, groups = search_groups(org_id, predicate, sort=sort, ascending=params.ascending,
                                   offset=params.offset, limit=params.count)
     resources = render(groups, params.attributes, params.excluded) if params.count else []

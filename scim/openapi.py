@@ -80,8 +80,12 @@ LIST_PARAMETERS = [
     for name, kind, text in (
         ("filter", "string", f"RFC 7644 §3.4.2.2 filter; at most {MAX_FILTER_LENGTH} characters, nesting depth "
                              f"{MAX_DEPTH}, {MAX_TERMS} conditions (400 invalidFilter beyond)"),
-        ("startIndex", "integer", "1-based"),
-        ("count", "integer", "page size, clamped to the advertised maximum"),
+        ("startIndex", "integer", "1-based (index paging, the default); not together with cursor (400)"),
+        ("cursor", "string", "RFC 9865 cursor paging: empty for the first page, then the nextCursor (or "
+                             "previousCursor) of the page before, with the same filter, sortBy and sortOrder; "
+                             "400 invalidCursor for any other value"),
+        ("count", "integer", "page size; with startIndex clamped to the advertised maximum, with cursor "
+                             "0 to the maximum (400 invalidCount beyond)"),
         ("sortBy", "string", "attribute path"), ("sortOrder", "string", "ascending or descending"),
         ("attributes", "string", "comma-separated"), ("excludedAttributes", "string", "comma-separated"))
 ]
@@ -123,11 +127,18 @@ def document():
     error = {"type": "object", "required": ["schemas", "status", "detail"], "properties": {
         "schemas": {"type": "array", "items": {"type": "string"}}, "status": {"type": "string"},
         "detail": {"type": "string"}, "scimType": {"type": "string"}}}
+    cursor = {"type": "string", "pattern": "^[A-Za-z0-9._~-]+$"}
     list_response = {"type": "object",
-                     "required": ["schemas", "totalResults", "itemsPerPage", "startIndex", "Resources"],
+                     "description": "Index pages always carry totalResults and startIndex. Cursor pages (RFC 9865) "
+                                    "carry no startIndex, nextCursor except on the last page, previousCursor except "
+                                    "on the first, and totalResults only when the whole result fits the first page "
+                                    "or count is 0",
+                     "required": ["schemas", "itemsPerPage", "Resources"],
                      "properties": {"schemas": {"type": "array", "items": {"type": "string"}},
                                     "totalResults": {"type": "integer"}, "itemsPerPage": {"type": "integer"},
                                     "startIndex": {"type": "integer"},
+                                    "nextCursor": {**cursor, "description": "cursor of the next page"},
+                                    "previousCursor": {**cursor, "description": "cursor of the previous page"},
                                     "Resources": {"type": "array", "items": {"type": "object"}}}}
     patch_op = {"type": "object", "required": ["Operations"], "properties": {
         "schemas": {"type": "array", "items": {"type": "string"}},
@@ -137,6 +148,7 @@ def document():
     search = {"type": "object", "properties": {
         "schemas": {"type": "array", "items": {"type": "string"}}, "filter": {"type": "string"},
         "startIndex": {"type": "integer"}, "count": {"type": "integer"}, "sortBy": {"type": "string"},
+        "cursor": {"type": "string", "description": "RFC 9865 cursor, as the cursor query parameter"},
         "sortOrder": {"type": "string"}, "attributes": {"type": "array", "items": {"type": "string"}},
         "excludedAttributes": {"type": "array", "items": {"type": "string"}}}}
     bulk_request = {"type": "object", "required": ["Operations"], "properties": {

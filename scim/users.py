@@ -4,7 +4,7 @@ from flask import Response, request
 from models import users as domain
 from models.groups import groups_of
 from models.predicates import TRUE, and_
-from models.search import search_users
+from models.search import search_users, user_listing
 from models.tables import UserType
 
 from . import filters, listing
@@ -122,6 +122,10 @@ def delete(user_id):
 def _page(params, org_id):
     predicate = filters.parse(params.filter) if params.filter else TRUE
     sort = filters.sort_field(params.sort_by) if params.sort_by else None
+    if params.cursor is not None:
+        listed = user_listing(org_id, and_(predicate, filters.HUMANS), sort=sort, ascending=params.ascending)
+        return listing.cursor_response(params, org_id, "Users", [listed], lambda rows: [
+            project(r, params.attributes, params.excluded) for r in render([row for _, row in rows], org_id)])
     total, users = search_users(org_id, and_(predicate, filters.HUMANS), sort=sort, ascending=params.ascending,
                                 offset=params.offset, limit=params.count)
     resources = [project(r, params.attributes, params.excluded) for r in render(users, org_id)] if params.count else []
