@@ -64,6 +64,9 @@ class Settings:
     notify_webhook_url: str | None = None
     notify_webhook_secret: str | None = None
     notify_encryption_key: str | None = None
+    # How long a delivery worker holds a claimed notification; a worker that dies mid-send
+    # leaves it to be retried by another after this many seconds.
+    notify_lease_seconds: int = 60
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -83,6 +86,7 @@ class Settings:
             notify_webhook_url=os.environ.get("NOTIFY_WEBHOOK_URL") or None,
             notify_webhook_secret=os.environ.get("NOTIFY_WEBHOOK_SECRET") or None,
             notify_encryption_key=os.environ.get("NOTIFY_ENCRYPTION_KEY") or None,
+            notify_lease_seconds=_int("NOTIFY_LEASE_SECONDS", 60),
             jwt_access_token_lifetime=_int("JWT_ACCESS_TOKEN_LIFETIME", 300),
             opaque_access_token_lifetime=_int("OPAQUE_ACCESS_TOKEN_LIFETIME", 43_200),
             signing_key_rotation=_int("SIGNING_KEY_ROTATION", 21_600),

@@ -100,7 +100,7 @@ def _error_handlers(bp):
 def _configure_outbox(state):
     settings = state.app.config["SETTINGS"]
     notifications.configure(settings.notify_webhook_url, settings.notify_webhook_secret,
-                            settings.notify_encryption_key)
+                            settings.notify_encryption_key, settings.notify_lease_seconds)
     auth_factors.configure(settings.mfa_encryption_key)
 
 

@@ -40,6 +40,7 @@ class Outbox:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     cipher: Fernet | None = None
+    lease_seconds: int = 60
 
     @property
     def delivers(self):
@@ -60,7 +61,7 @@ def sealing_key(encryption_key=None, webhook_secret=None):
     return base64.urlsafe_b64encode(derived)
 
 
-def configure(webhook_url=None, webhook_secret=None, encryption_key=None):
+def configure(webhook_url=None, webhook_secret=None, encryption_key=None, lease_seconds=60):
     """Set up the outbox from the settings (the application does this once at start)."""
     global _outbox
     if webhook_url and not webhook_secret:
@@ -70,7 +71,7 @@ def configure(webhook_url=None, webhook_secret=None, encryption_key=None):
         cipher = Fernet(key) if key else None
     except ValueError:
         raise ValueError("NOTIFY_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes)") from None
-    _outbox = Outbox(webhook_url or None, webhook_secret or None, cipher)
+    _outbox = Outbox(webhook_url or None, webhook_secret or None, cipher, lease_seconds)
     return _outbox
 
 

@@ -26,8 +26,6 @@ log = logging.getLogger("gateway.notifications")
 
 SIGNATURE_HEADER = "X-Gateway-Signature"
 ID_HEADER = "X-Gateway-Notification-Id"
-# How long a claimed row is left to its worker before another may retry it.
-LEASE = datetime.timedelta(seconds=60)
 FIRST_RETRY_SECONDS = 5
 MAX_RETRY_SECONDS = 3600
 TIMEOUT_SECONDS = 10
@@ -45,8 +43,12 @@ def signature(secret, timestamp, body):
 
 
 def _claim(row, now):
-    """Take the row for one attempt; False if another worker took it first."""
-    taken = (Notification.update(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1)
+    """Take the row for one attempt; False if another worker took it first.
+
+    The row's next attempt moves a lease ahead (NOTIFY_LEASE_SECONDS): long enough for
+    one send, after which a worker that died mid-send no longer holds it."""
+    lease = datetime.timedelta(seconds=notifications.outbox().lease_seconds)
+    taken = (Notification.update(next_attempt_at=now + lease, attempts=Notification.attempts + 1)
              .where((Notification.id == row.id) & (Notification.status == notifications.PENDING)
                     & (Notification.next_attempt_at == row.next_attempt_at))
              .execute())

@@ -1,0 +1,169 @@
+"""The notification outbox across crashes of its delivery worker (`flask notify deliver`).
+
+Delivery is at least once: a worker killed after the receiver got a notification but
+before it recorded the answer leaves the row to be sent again when its lease ends.
+What must hold: every notification arrives, and anything that arrives twice arrives
+with the same idempotency key (X-Gateway-Notification-Id) and the same body, so the
+receiver can drop the copy. Two workers running side by side never send one twice.
+"""
+import collections
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+from tests.support.live_server import REPO_ROOT, free_port
+
+SECRET = "crash-test-webhook-secret"
+ID_HEADER = "X-Gateway-Notification-Id"
+LEASE_SECONDS = 2
+
+
+class SlowReceiver:
+    """Records each request as soon as its body is read, then takes `delay` seconds to answer."""
+
+    def __init__(self, delay):
+        self.delay, self.received, self.lock = delay, [], threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.received.append((self.headers.get(ID_HEADER), body))
+                time.sleep(receiver.delay)
+                try:
+                    self.send_response(204)
+                    self.end_headers()
+                except OSError:
+                    pass  # the worker died waiting for this answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+
+    def count(self):
+        with self.lock:
+            return len(self.received)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _notify_env(receiver, database_url):
+    return {**os.environ, "DATABASE_URL": database_url, "NOTIFY_WEBHOOK_URL": receiver.url,
+            "NOTIFY_WEBHOOK_SECRET": SECRET, "NOTIFY_LEASE_SECONDS": str(LEASE_SECONDS)}
+
+
+def _worker(env):
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "notify", "deliver", "--interval", "0.2"],
+                            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _wait(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _queue_notifications(server, count):
+    """count users created unverified through the management API: one initialisation code each."""
+    headers = server.auth_headers
+    user_ids = []
+    for i in range(count):
+        response = requests.post(f"{server.base_url}/management/v1/users/human", headers=headers, timeout=30, json={
+            "userName": f"crash-notify-{i}", "profile": {"firstName": "Crash", "lastName": f"Notify {i}"},
+            "email": {"email": f"crash-notify-{i}@example.com"}})
+        assert response.status_code == 200, response.text
+        user_ids.append(response.json()["userId"])
+    return user_ids
+
+
+def _pending(store):
+    return store.scalar("SELECT count(*) FROM notification WHERE status = 'pending'")
+
+
+def _check_deliveries(receiver, store, expected):
+    by_key = collections.defaultdict(set)
+    for key, body in receiver.received:
+        assert key is not None, "a notification was sent without its idempotency key"
+        document = json.loads(body)
+        assert document["id"] == key
+        by_key[key].add(body)
+    # Nothing dropped: every notification arrived...
+    assert len(by_key) == expected
+    assert _pending(store) == 0
+    assert store.scalar("SELECT count(*) FROM notification WHERE status = 'delivered'") == expected
+    # ...and a copy is byte for byte the same message under the same key.
+    assert all(len(bodies) == 1 for bodies in by_key.values())
+    return collections.Counter(key for key, _ in receiver.received)
+
+
+def test_a_delivery_worker_killed_mid_send_loses_nothing_and_repeats_only_with_the_same_key(gateway, monkeypatch):
+    start, store = gateway
+    receiver = SlowReceiver(delay=0.4)
+    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", receiver.url)
+    monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET", SECRET)
+    try:
+        server = start()
+        _queue_notifications(server, 12)
+        assert _pending(store) == 12
+        env = _notify_env(receiver, store.url)
+
+        kills = 0
+        for kill_after in (3, 7):
+            worker = _worker(env)
+            # The worker has sent one more and waits for its answer: kill it then.
+            _wait(lambda n=kill_after: receiver.count() >= n, 60, f"{kill_after} deliveries")
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(10)
+            kills += 1
+
+        worker = _worker(env)
+        try:
+            _wait(lambda: _pending(store) == 0, 90, "the outbox to drain")
+        finally:
+            worker.terminate()
+            worker.wait(10)
+        sent = _check_deliveries(receiver, store, expected=12)
+        # Exactly the notification in flight at each kill arrived twice: the kills did land
+        # mid-send, and nothing else was repeated.
+        assert sum(count - 1 for count in sent.values()) == kills
+    finally:
+        receiver.close()
+
+
+def test_two_delivery_workers_side_by_side_never_send_one_notification_twice(gateway, monkeypatch):
+    start, store = gateway
+    receiver = SlowReceiver(delay=0.05)
+    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", receiver.url)
+    monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET", SECRET)
+    try:
+        server = start()
+        _queue_notifications(server, 20)
+        env = _notify_env(receiver, store.url)
+        workers = [_worker(env), _worker(env)]
+        try:
+            _wait(lambda: _pending(store) == 0, 90, "the outbox to drain")
+        finally:
+            for worker in workers:
+                worker.terminate()
+                worker.wait(10)
+        sent = _check_deliveries(receiver, store, expected=20)
+        assert set(sent.values()) == {1}
+    finally:
+        receiver.close()
