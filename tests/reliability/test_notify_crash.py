@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+import pytest
 import requests
 
 from tests.support.live_server import REPO_ROOT, free_port
@@ -113,57 +114,56 @@ def _check_deliveries(receiver, store, expected):
     return collections.Counter(key for key, _ in receiver.received)
 
 
-def test_a_delivery_worker_killed_mid_send_loses_nothing_and_repeats_only_with_the_same_key(gateway, monkeypatch):
+@pytest.fixture
+def outbox(gateway, monkeypatch):
+    """(start a receiver answering after delay seconds and a gateway sending to it, store)."""
     start, store = gateway
-    receiver = SlowReceiver(delay=0.4)
-    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", receiver.url)
-    monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET", SECRET)
+    receivers = []
+
+    def begin(delay, notifications):
+        receiver = SlowReceiver(delay)
+        receivers.append(receiver)
+        monkeypatch.setenv("NOTIFY_WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET", SECRET)
+        _queue_notifications(start(), notifications)
+        assert _pending(store) == notifications
+        return receiver, _notify_env(receiver, store.url)
+
+    yield begin, store
+    for receiver in receivers:
+        receiver.close()
+
+
+def _drain(store, workers):
     try:
-        server = start()
-        _queue_notifications(server, 12)
-        assert _pending(store) == 12
-        env = _notify_env(receiver, store.url)
-
-        kills = 0
-        for kill_after in (3, 7):
-            worker = _worker(env)
-            # The worker has sent one more and waits for its answer: kill it then.
-            _wait(lambda n=kill_after: receiver.count() >= n, 60, f"{kill_after} deliveries")
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(10)
-            kills += 1
-
-        worker = _worker(env)
-        try:
-            _wait(lambda: _pending(store) == 0, 90, "the outbox to drain")
-        finally:
+        _wait(lambda: _pending(store) == 0, 90, "the outbox to drain")
+    finally:
+        for worker in workers:
             worker.terminate()
             worker.wait(10)
-        sent = _check_deliveries(receiver, store, expected=12)
-        # Exactly the notification in flight at each kill arrived twice: the kills did land
-        # mid-send, and nothing else was repeated.
-        assert sum(count - 1 for count in sent.values()) == kills
-    finally:
-        receiver.close()
 
 
-def test_two_delivery_workers_side_by_side_never_send_one_notification_twice(gateway, monkeypatch):
-    start, store = gateway
-    receiver = SlowReceiver(delay=0.05)
-    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", receiver.url)
-    monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET", SECRET)
-    try:
-        server = start()
-        _queue_notifications(server, 20)
-        env = _notify_env(receiver, store.url)
-        workers = [_worker(env), _worker(env)]
-        try:
-            _wait(lambda: _pending(store) == 0, 90, "the outbox to drain")
-        finally:
-            for worker in workers:
-                worker.terminate()
-                worker.wait(10)
-        sent = _check_deliveries(receiver, store, expected=20)
-        assert set(sent.values()) == {1}
-    finally:
-        receiver.close()
+def test_a_delivery_worker_killed_mid_send_loses_nothing_and_repeats_only_with_the_same_key(outbox):
+    begin, store = outbox
+    receiver, env = begin(delay=0.4, notifications=12)
+    kills = 0
+    for kill_after in (3, 7):
+        worker = _worker(env)
+        # The worker has sent one more and waits for its answer: kill it then.
+        _wait(lambda n=kill_after: receiver.count() >= n, 60, f"{kill_after} deliveries")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        kills += 1
+    _drain(store, [_worker(env)])
+    sent = _check_deliveries(receiver, store, expected=12)
+    # Exactly the notification in flight at each kill arrived twice: the kills did land
+    # mid-send, and nothing else was repeated.
+    assert sum(count - 1 for count in sent.values()) == kills
+
+
+def test_two_delivery_workers_side_by_side_never_send_one_notification_twice(outbox):
+    begin, store = outbox
+    receiver, env = begin(delay=0.05, notifications=20)
+    _drain(store, [_worker(env), _worker(env)])
+    sent = _check_deliveries(receiver, store, expected=20)
+    assert set(sent.values()) == {1}
