@@ -17,6 +17,23 @@ def append(aggregate_type, aggregate_id, org_id, event_type, editor_id, payload=
     )
 
 
+def append_many(aggregate_type, aggregate_id, org_id, editor_id, planned, at=None):
+    """Append several events of one aggregate in one statement; returns them in order.
+
+    planned is a list of (event_type, payload). One round trip instead of one per
+    event; the ids come back through RETURNING and rise in the order of the rows.
+    """
+    at = at or utcnow()
+    rows = [{"aggregate_type": aggregate_type, "aggregate_id": aggregate_id, "org_id": org_id, "type": event_type,
+             "editor_id": editor_id, "created_at": at,
+             "payload": json.dumps(payload or {}, separators=(",", ":"), default=str)}
+            for event_type, payload in planned]
+    if not Event._meta.database.returning_clause:  # SQLite before 3.35
+        return [Event.create(**row) for row in rows]
+    ids = sorted(row[0] for row in Event.insert_many(rows).returning(Event.id).tuples().execute())
+    return [Event(id=event_id, **row) for event_id, row in zip(ids, rows, strict=True)]
+
+
 def history(aggregate_id, org_id, *, after=0, limit=None, ascending=False):
     query = Event.select().where(
         (Event.aggregate_id == aggregate_id) & (Event.org_id == org_id) & (Event.id > after)

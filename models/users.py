@@ -10,7 +10,7 @@ import json
 import peewee as pw
 
 from . import events
-from .db import is_postgres, transaction
+from .db import insert_rows, is_postgres, transaction
 from .errors import AlreadyExists, InvalidArgument, VersionMismatch, user_already_exists, user_not_found
 from .groups import leave_all_groups
 from .ids import new_id
@@ -149,15 +149,22 @@ def reindex(user):
     filters on emails find every user.
     """
     UserAttr.delete().where(UserAttr.user == user.id).execute()
+    stored = UserMetadata.select(UserMetadata.key, UserMetadata.value).where(UserMetadata.user == user.id)
+    rows = _index_rows(user, ((meta.key, bytes(meta.value)) for meta in stored))
+    if rows:
+        UserAttr.insert_many(rows).execute()
+
+
+def _index_rows(user, metadata):
+    """The search rows of a user with the given (key, value) metadata."""
     rows = []
-    for meta in UserMetadata.select(UserMetadata.key, UserMetadata.value).where(UserMetadata.user == user.id):
-        rows.extend(_scim_attr_rows(user, meta.key, bytes(meta.value)))
+    for key, value in metadata:
+        rows.extend(_scim_attr_rows(user, key, value))
     present = {row["attr"] for row in rows}
     for attr, column in (("emails", user.email), ("phoneNumbers", user.phone)):
         if column and attr not in present:
             rows.extend(_scim_attr_rows(user, SCIM_PREFIX + attr, json.dumps([{"value": column, "primary": True}])))
-    if rows:
-        UserAttr.insert_many(rows).execute()
+    return rows
 
 
 def _touch(user, event):
@@ -239,30 +246,33 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
     start ACTIVE or INACTIVE; the management API decides INITIAL itself).
     """
     columns = _human_columns(data)
+    now = utcnow()
+    user = User(id=user_id or new_id(), org=org_id, type=UserType.HUMAN, created_at=now, changed_at=now, **columns)
+    user.state = initial_state or UserState.ACTIVE
+    planned = [("user.human.added", _profile_payload(columns))]
+    if data.password:
+        user.password_hash = hash_password(data.password)
+        user.password_change_required = data.password_change_required
+        user.password_changed_at = now
+        planned.append(("user.human.password.changed", {"changeRequired": data.password_change_required}))
+    metadata = {key: value for key, value in data.metadata.items() if value is not None}
+    planned += [("user.metadata.set", {"key": key}) for key in sorted(metadata)]
+    if not data.active and user.state != UserState.INACTIVE:
+        user.state = UserState.INACTIVE
+        planned.append(("user.deactivated", None))
     try:
         with transaction():
-            if User.select().where((User.org == org_id) & (User.username_key == columns["username_key"])).exists():
-                raise user_already_exists()
-            now = utcnow()
-            user = User(id=user_id or new_id(), org=org_id, type=UserType.HUMAN, created_at=now, changed_at=now,
-                        **columns)
-            user.state = initial_state or UserState.ACTIVE
-            if data.password:
-                user.password_hash = hash_password(data.password)
-                user.password_change_required = data.password_change_required
-                user.password_changed_at = now
+            # A new user's rows go in with one statement per table; the unique
+            # (org, userName) index refuses a clash, and the transaction takes the rest back.
+            added = events.append_many("user", user.id, org_id, editor, planned, at=now)
+            _touch(user, added[-1])
             user.save(force_insert=True)
-            last = events.append("user", user.id, org_id, "user.human.added", editor, _profile_payload(columns), at=now)
-            if data.password:
-                last = events.append("user", user.id, org_id, "user.human.password.changed", editor,
-                                     {"changeRequired": data.password_change_required})
-            last = _write_metadata(user, data.metadata, editor)[0] or last
-            reindex(user)
-            if not data.active and user.state != UserState.INACTIVE:
-                user.state = UserState.INACTIVE
-                last = events.append("user", user.id, org_id, "user.deactivated", editor)
-            _touch(user, last)
-            user.save(only=[User.state, User.sequence, User.changed_at])
+            metadata_events = [event.id for event in added if event.type == "user.metadata.set"]
+            sequence_of = dict(zip(sorted(metadata), metadata_events, strict=True))
+            insert_rows(UserMetadata, [
+                {"user": user.id, "key": key, "value": value, "created_at": now, "changed_at": now,
+                 "sequence": sequence_of[key]} for key, value in metadata.items()])
+            insert_rows(UserAttr, _index_rows(user, metadata.items()))
             return user
     except pw.IntegrityError as error:
         if is_username_clash(error):
