@@ -1,6 +1,6 @@
 """Administrator memberships: which roles a user holds instance-wide or in an org."""
 from . import events
-from .db import transaction
+from .db import PreparedQuery, transaction
 from .tables import Member
 
 IAM_SCOPE = "iam"
@@ -26,6 +26,9 @@ def grant(user, scope, roles, editor, *, event_type=None):
         return member
 
 
+_ROLES = PreparedQuery(lambda user_id: Member.select().where(Member.user == user_id))
+
+
 def roles_of(user_id):
     """{scope: [roles]} for one user."""
-    return {m.scope: m.role_list for m in Member.select().where(Member.user == user_id)}
+    return {m.scope: m.role_list for m in _ROLES.rows(user_id)}

@@ -8,7 +8,7 @@ import hashlib
 import secrets
 
 from . import events
-from .db import transaction
+from .db import PreparedQuery, transaction
 from .ids import new_id
 from .tables import PersonalAccessToken, User, utcnow
 
@@ -46,10 +46,13 @@ def replace_pat_token(row, token, editor):
         ).execute()
 
 
+_PAT_BY_HASH = PreparedQuery(lambda hashed: PersonalAccessToken.select(PersonalAccessToken, User).join(User)
+                             .where(PersonalAccessToken.token_hash == hashed).limit(1))
+
+
 def find_pat(token):
     """The unexpired PAT row for a presented token (with .user loaded), or None."""
-    row = (PersonalAccessToken.select(PersonalAccessToken, User).join(User)
-           .where(PersonalAccessToken.token_hash == token_hash(token)).first())
-    if row is None or row.expires_at < utcnow():
+    rows = _PAT_BY_HASH.rows(token_hash(token))
+    if not rows or rows[0].expires_at < utcnow():
         return None
-    return row
+    return rows[0]
