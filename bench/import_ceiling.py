@@ -13,6 +13,7 @@ timed, never the reading of the source. Prints the three times and the ratios.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,6 +105,13 @@ def main():
     parser.add_argument("--database-url", help="a PostgreSQL server URL to create the databases in (default: SQLite)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    try:
+        run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)  # three databases of a few GB at 1M users
+
+
+def run(args, workdir):
     source_file = workdir / "users.jsonl"
     write_users(source_file, args.users)
 
