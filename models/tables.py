@@ -90,6 +90,7 @@ class User(BaseModel):
             (("org", "created_at"), False),
             (("org", "id"), False),  # keyset (cursor) paging, migration 0007
         )
+        # Also: machine users by username_key alone, a partial index (migration 0008).
 
     @property
     def is_human(self):
@@ -199,6 +200,7 @@ class Group(BaseModel):
             (("org", "external_id"), False),
             (("org", "id"), False),  # keyset (cursor) paging, migration 0007
         )
+        # Also: machine users by username_key alone, a partial index (migration 0008).
 
 
 class GroupMember(BaseModel):
