@@ -213,25 +213,45 @@ def sort_column(field, sort_fields=None):
         raise InvalidArgument(f"cannot sort by {field}") from None
 
 
-def _page(table, condition, sort_fields, *, sort, ascending, offset, limit, count):
-    order = []
+def _order(table, sort_fields, sort, ascending):
+    """ORDER BY terms: the sort column (NULLs last) if any, then id; and the exact reverse of that."""
+    forward, backward = [], []
     if sort is not None:
         column = sort_column(sort, sort_fields)
-        order.append(column.asc(nulls="LAST") if ascending else column.desc(nulls="LAST"))
-    order.append(table.id.asc() if ascending else table.id.desc())
-    # The page's ids first, then their rows: skipping `offset` matches walks an index of ids
-    # alone instead of reading (and discarding) whole rows, so a deep page stays cheap.
-    ids = table.select(table.id).where(condition).order_by(*order).offset(offset or None)
-    if limit is not None:
-        ids = ids.limit(limit)
-    rows = list(table.select().where(table.id.in_(ids)).order_by(*order)) if limit != 0 else []
+        forward.append(column.asc(nulls="LAST") if ascending else column.desc(nulls="LAST"))
+        backward.append(column.desc(nulls="FIRST") if ascending else column.asc(nulls="FIRST"))
+    forward.append(table.id.asc() if ascending else table.id.desc())
+    backward.append(table.id.desc() if ascending else table.id.asc())
+    return forward, backward
+
+
+def _page(table, condition, sort_fields, *, sort, ascending, offset, limit, count):
+    forward, backward = _order(table, sort_fields, sort, ascending)
+    total = None
+    order, skip, take = forward, offset or 0, limit
+    if count and skip and limit:
+        # A deep page needs the total anyway; past the middle, skipping from the far end
+        # reads fewer index entries (the last page of a million costs what the first does).
+        total = table.select().where(condition).count()
+        if skip >= total:
+            return total, []
+        if skip > total // 2:
+            order, take = backward, min(limit, total - skip)
+            skip = max(total - skip - limit, 0)
+    # The page's ids first, then their rows: skipping matches walks an index of ids alone
+    # instead of reading (and discarding) whole rows.
+    ids = table.select(table.id).where(condition).order_by(*order).offset(skip or None)
+    if take is not None:
+        ids = ids.limit(take)
+    rows = list(table.select().where(table.id.in_(ids)).order_by(*forward)) if take != 0 else []
     if not count:
         return None, rows
-    if not offset and limit is not None and len(rows) < limit:
-        return len(rows), rows  # the whole result is on this page: nothing more to count
-    if not offset and limit is None:
-        return len(rows), rows
-    return table.select().where(condition).count(), rows
+    if total is None:
+        if not offset and (limit is None or len(rows) < limit):
+            total = len(rows)  # the whole result is on this page: nothing more to count
+        else:
+            total = table.select().where(condition).count()
+    return total, rows
 
 
 def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
