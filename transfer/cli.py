@@ -13,6 +13,7 @@ from . import readers
 from .exporter import export_users
 from .importer import import_records
 
+PARALLEL_FROM = 5000
 users = AppGroup("users", help="Import and export users in bulk.")
 
 
@@ -29,7 +30,7 @@ def _count(path, fmt):
 @click.option("--org", "org_id", help="Organisation id (default: the default organisation).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), help="Default: from the file name.")
 @click.option("--batch", "batch_size", default=1000, show_default=True, help="Users per transaction.")
-@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="one per core",
+@click.option("--jobs", type=click.IntRange(min=1), default=None, show_default="one per core for 5,000 records or more",
               help="Processes validating records while this one writes.")
 def import_command(path, org_id, fmt, batch_size, jobs):
     """Import users from a CSV, JSON or JSON Lines file (SCIM resources or ZITADEL import bodies).
@@ -39,6 +40,8 @@ def import_command(path, org_id, fmt, batch_size, jobs):
     with db.connection_context():
         org = _org(org_id)
         total = _count(path, fmt)
+        if jobs is None:  # starting worker processes pays off only for a large file
+            jobs = (os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
         with bulk_session(), click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
             report = import_records(org.id, readers.read(path, fmt), current_app.config["SETTINGS"],
                                     batch_size=batch_size, progress=bar.update, jobs=jobs)

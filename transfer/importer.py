@@ -137,7 +137,10 @@ def _prepared(records, settings, jobs, chunk_size=None):
         for line, record in records:
             yield _prepare(line, record, settings)
         return
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    # Spawned, not forked: a forked worker would hold a copy of this process's database
+    # connection, so a killed import's PostgreSQL transaction (and its row locks) would
+    # outlive it for as long as the orphaned workers do.
+    context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
         pending = collections.deque()
         for chunk in _chunks(records, chunk_size or CHUNK):
