@@ -17,7 +17,7 @@ from .db import insert_rows, transaction
 from .ids import new_id
 from .passwords import hash_password
 from .tables import Event, User, UserAttr, UserMetadata, UserState, UserType, utcnow
-from .users import HumanInput, _human_columns, _profile_payload, _scim_attr_rows
+from .users import HumanInput, _human_columns, _index_rows, _profile_payload
 
 BATCH = 1000
 
@@ -42,15 +42,7 @@ def prepare_human(data: HumanInput) -> PreparedHuman:
     written = ("state", "password_hash", "password_change_required")
     profile = _profile_payload({k: v for k, v in columns.items() if k not in written})
     payload = json.dumps(dict(profile, metadata=sorted(data.metadata)), separators=(",", ":"), default=str)
-    shadow = _Shadow(None, None)
-    attrs = []
-    for key, value in data.metadata.items():
-        attrs.extend(_scim_attr_rows(shadow, key, value))
-    present = {a["attr"] for a in attrs}
-    for attr, column in (("emails", columns["email"]), ("phoneNumbers", columns["phone"])):
-        if column and attr not in present:
-            attrs.extend(_scim_attr_rows(
-                shadow, "urn:zitadel:scim:" + attr, json.dumps([{"value": column, "primary": True}])))
+    attrs = _index_rows(_Shadow(columns), data.metadata.items())
     for row in attrs:
         del row["user"], row["org_id"]
     return PreparedHuman(columns, payload, list(data.metadata.items()), attrs)
@@ -111,7 +103,8 @@ def _import_batch(org_id, batch, editor):
 
 
 class _Shadow:
-    """Just enough of a User for _scim_attr_rows."""
+    """Just enough of a User for _index_rows, before it has an id or an organisation."""
 
-    def __init__(self, user_id, org_id):
-        self.id, self.org_id = user_id, org_id
+    def __init__(self, columns):
+        self.id = self.org_id = None
+        self.email, self.phone = columns["email"], columns["phone"]
