@@ -192,26 +192,6 @@ def insert_rows(model, rows):
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
 
 
-@contextlib.contextmanager
-def bulk_session(cache_mib=512):
-    """Settings for one connection doing a large import.
-
-    Inserting a million users scatters writes over every index; with SQLite's
-    default page cache each one re-reads pages from the OS. A larger cache for
-    this connection alone keeps the indexes' hot pages in memory.
-    """
-    database = db.obj
-    if isinstance(database, peewee.SqliteDatabase):
-        previous = database.execute_sql("PRAGMA cache_size").fetchone()[0]
-        database.execute_sql(f"PRAGMA cache_size = {-int(cache_mib) * 1024}")
-        try:
-            yield
-        finally:
-            database.execute_sql(f"PRAGMA cache_size = {int(previous)}")
-    else:
-        yield
-
-
 class PreparedQuery:
     """A fixed-shape query whose SQL peewee builds once per database; each run binds new values.
 

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from models.db import bulk_session, db
+from models.db import db
 from models.orgs import default_org, get_org
 
 from . import readers
@@ -42,7 +42,7 @@ def import_command(path, org_id, fmt, batch_size, jobs):
         total = _count(path, fmt)
         if jobs is None:  # starting worker processes pays off only for a large file
             jobs = (os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
-        with bulk_session(), click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+        with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
             report = import_records(org.id, readers.read(path, fmt), current_app.config["SETTINGS"],
                                     batch_size=batch_size, progress=bar.update, jobs=jobs)
     for line, message in report.errors:
