@@ -6,10 +6,8 @@ below walk whole listings, compare them with startIndex paging, refuse bad
 cursors with invalidCursor, and check that no query pages with OFFSET.
 """
 import base64
-import contextlib
 import json
 import re
-import sqlite3
 import types
 
 import peewee
@@ -23,6 +21,7 @@ from models.tables import User as UserRow
 from scim import listing
 from tests.conftest import ScimClient, make_tenant
 from tests.http.scim_helpers import GROUP, SEARCH, assert_scim_error, create_group
+from tests.support.query_plans import plan_of, recorded_statements
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 
@@ -344,52 +343,6 @@ def test_a_forged_key_from_another_organisation_is_just_a_position(client, scim,
 
 # ---------------------------------------------------------------- cost: keys, not offsets
 
-@contextlib.contextmanager
-def recorded_statements():
-    """Every SQL statement run, as (sql, params, cost). On SQLite the cost is the VM steps spent between
-    the statement and the next one (its execution and the reading of its rows); on PostgreSQL, for a
-    SELECT, the rows its plan's nodes produced or filtered out (EXPLAIN ANALYZE); else None."""
-    database = db.obj
-    statements, steps = [], [0]
-    original = type(database).execute_sql
-
-    def counting():
-        steps[0] += 1
-
-    def execute_sql(self, sql, params=None, *args, **kwargs):
-        statements.append([sql, tuple(params or ()), steps[0]])
-        connection = self.connection()
-        if isinstance(connection, sqlite3.Connection):
-            connection.set_progress_handler(counting, 1)
-        return original(self, sql, params, *args, **kwargs)
-
-    database.execute_sql = types.MethodType(execute_sql, database)
-    recorded = []
-    try:
-        yield recorded
-    finally:
-        del database.execute_sql
-        if not database.is_closed() and isinstance(database.connection(), sqlite3.Connection):
-            database.connection().set_progress_handler(None, 1)
-        sqlite = isinstance(database, peewee.SqliteDatabase)
-        ends = [start for _, _, start in statements[1:]] + [steps[0]]
-        recorded += [(sql, params, end - start if sqlite else _rows_touched(database, sql, params))
-                     for (sql, params, start), end in zip(statements, ends, strict=True)]
-
-
-def _rows_touched(database, sql, params):
-    if not isinstance(database, peewee.PostgresqlDatabase) or not sql.startswith("SELECT"):
-        return None
-    with db.connection_context():
-        (plan,), = database.execute_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params).fetchone()
-
-    def touched(node):
-        own = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
-        return own + sum(touched(child) for child in node.get("Plans", ()))
-
-    return touched(plan["Plan"])
-
-
 def user_pages(recorded):
     """The statements that read a page of users (not the token's user, nor a count)."""
     return [(sql, params, cost) for sql, params, cost in recorded
@@ -411,19 +364,6 @@ def test_deep_cursor_pages_are_read_by_key_not_offset(scim):
     with recorded_statements() as recorded:
         scim.get("/Users", query_string={"startIndex": 25, "count": 3})
     assert any("OFFSET" in sql.upper() for sql, _, _ in user_pages(recorded))
-
-
-def plan_of(sql, params):
-    """The database's plan for a statement: EXPLAIN QUERY PLAN on SQLite; on PostgreSQL EXPLAIN with
-    sequential scans and sorts priced out, so the plan shows what the indexes allow rather than what
-    a tiny test table makes cheapest (a Sort left in it means no index gives the order)."""
-    with db.connection_context():
-        if isinstance(db.obj, peewee.PostgresqlDatabase):
-            with db.atomic():
-                db.execute_sql("SET LOCAL enable_seqscan = off")
-                db.execute_sql("SET LOCAL enable_sort = off")
-                return "\n".join(row[0] for row in db.execute_sql("EXPLAIN " + sql, params).fetchall())
-        return "\n".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
 
 
 @pytest.mark.parametrize("query", [{}, {"sortBy": "userName"}, {"sortBy": "userName", "sortOrder": "descending"}])
