@@ -231,7 +231,7 @@ def _page(table, condition, sort_fields, *, sort, ascending, offset, limit, coun
     order, skip, take = forward, offset or 0, limit
     if count and skip and limit:
         # A deep page needs the total anyway; past the middle, skipping from the far end
-        # reads fewer index entries (the last page of a million costs what the first does).
+        # reads fewer index entries (a page near the end skips only a few; the count stays).
         total = table.select().where(condition).count()
         if skip >= total:
             return total, []
