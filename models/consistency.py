@@ -4,12 +4,13 @@ Run after a crash (or any time) with `flask --app app check-consistency`:
 - every user and group has the event that created it, and its sequence is the
   id of its latest event (a half-written change would break one of these);
 - no user or group whose latest event removed it still exists;
-- a user's search index rows are exactly what its metadata implies.
+- a user's search index rows are exactly what its metadata implies;
+- the kept user counts (totalResults of unfiltered lists) match the user table.
 Each problem is reported; an empty list means consistent.
 """
 import peewee as pw
 
-from .tables import Event, Group, User, UserAttr, UserMetadata
+from .tables import Event, Group, User, UserAttr, UserCount, UserMetadata
 from .users import SCIM_PREFIX, _scim_attr_rows
 
 BATCH = 1000
@@ -73,10 +74,22 @@ def _index_problems():
         last_id = ids[-1]
 
 
+def _count_problems():
+    actual = dict(((org, kind), n) for org, kind, n in
+                  User.select(User.org, User.type, pw.fn.COUNT(User.id)).group_by(User.org, User.type).tuples())
+    kept = dict(((org, kind), int(n)) for org, kind, n in
+                UserCount.select(UserCount.org_id, UserCount.type, pw.fn.SUM(UserCount.n))
+                .group_by(UserCount.org_id, UserCount.type).tuples())
+    return [f"org {org} has {actual.get((org, kind), 0)} users of type {kind} but counts {kept.get((org, kind), 0)}"
+            for org, kind in sorted(actual.keys() | kept.keys())
+            if actual.get((org, kind), 0) != kept.get((org, kind), 0)]
+
+
 def _key(row):
     return (row["attr"], row["entry"], row["type"], bool(row["primary"]), row["value"])
 
 
 def check():
     """Every inconsistency found, as a list of sentences."""
-    return _aggregate_problems("user", User) + _aggregate_problems("group", Group) + _index_problems()
+    return (_aggregate_problems("user", User) + _aggregate_problems("group", Group) + _index_problems()
+            + _count_problems())

@@ -11,8 +11,8 @@ import operator
 import peewee as pw
 
 from .errors import InvalidArgument
-from .predicates import And, AnyOf, Compare, Const, Not, Or, Present
-from .tables import Group, GroupMember, User, UserAttr, UserMetadata
+from .predicates import TRUE, And, AnyOf, Compare, Const, Not, Or, Present
+from .tables import Group, GroupMember, User, UserAttr, UserCount, UserMetadata
 
 # field -> (column, casefolded twin column or None)
 USER_FIELDS = {
@@ -225,14 +225,15 @@ def _order(table, sort_fields, sort, ascending):
     return forward, backward
 
 
-def _page(table, condition, sort_fields, *, sort, ascending, offset, limit, count):
+def _page(table, condition, sort_fields, *, sort, ascending, offset, limit, count, total=None):
+    """One page; total, when the caller knows it, saves counting the matches."""
     forward, backward = _order(table, sort_fields, sort, ascending)
-    total = None
     order, skip, take = forward, offset or 0, limit
     if count and skip and limit:
         # A deep page needs the total anyway; past the middle, skipping from the far end
-        # reads fewer index entries (a page near the end skips only a few; the count stays).
-        total = table.select().where(condition).count()
+        # reads fewer index entries, so a page near the end skips only a few.
+        if total is None:
+            total = table.select().where(condition).count()
         if skip >= total:
             return total, []
         if skip > total // 2:
@@ -254,10 +255,21 @@ def _page(table, condition, sort_fields, *, sort, ascending, offset, limit, coun
     return total, rows
 
 
+def _counted_users(org_id, predicate):
+    """The number of users predicate matches, when the kept count answers it (all users, or one type)."""
+    query = UserCount.select(pw.fn.COALESCE(pw.fn.SUM(UserCount.n), 0)).where(UserCount.org_id == org_id)
+    if isinstance(predicate, Compare) and predicate.field == "type" and predicate.op == "eq":
+        query = query.where(UserCount.type == predicate.value)
+    elif predicate is not None and predicate != TRUE:
+        return None
+    return int(query.scalar())  # PostgreSQL sums BIGINT as NUMERIC
+
+
 def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
     """Return (total, users) for one page. total is None when count is False."""
+    total = _counted_users(org_id, predicate) if count and (offset or limit is not None) else None
     return _page(User, user_condition(org_id, predicate), SORT_FIELDS, sort=sort, ascending=ascending,
-                 offset=offset, limit=limit, count=count)
+                 offset=offset, limit=limit, count=count, total=total)
 
 
 def search_groups(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):

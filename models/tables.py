@@ -136,6 +136,21 @@ class UserAttr(BaseModel):
         )
 
 
+class UserCount(BaseModel):
+    """How many users of a type an organisation has, kept by triggers (migration 0009).
+
+    An organisation's count is the sum of its rows; the rows only spread concurrent writers.
+    """
+
+    org_id = pw.CharField(max_length=32)
+    type = pw.SmallIntegerField()
+    shard = pw.SmallIntegerField()
+    n = pw.BigIntegerField()
+
+    class Meta:
+        primary_key = pw.CompositeKey("org_id", "type", "shard")
+
+
 class Event(BaseModel):
     """Append-only log; id is the sequence number, assigned by the database."""
 
