@@ -92,8 +92,10 @@ def _add_members(group, user_ids, editor):
         # The whole change is rolled back, as if the removal had come first.
         raise InvalidArgument("unknown member ids: a member was removed meanwhile", "GROUP-m3mb",
                               "Errors.Group.MemberNotFound") from None
-    return events.append("group", group.id, group.org_id, "group.member.added", editor,
-                         {"userIds": [r["user"] for r in rows]})
+    event = events.append("group", group.id, group.org_id, "group.member.added", editor,
+                          {"userIds": [r["user"] for r in rows]})
+    _members_changed(new, event)
+    return event
 
 
 def _remove_members(group, user_ids, editor):
@@ -106,7 +108,15 @@ def _remove_members(group, user_ids, editor):
             removed += present
     if not removed:
         return None
-    return events.append("group", group.id, group.org_id, "group.member.removed", editor, {"userIds": removed})
+    event = events.append("group", group.id, group.org_id, "group.member.removed", editor, {"userIds": removed})
+    _members_changed(removed, event)
+    return event
+
+
+def _members_changed(user_ids, event):
+    """The users' groups attribute changed: move their SCIM version (and lastModified) on."""
+    for chunk in _chunks(user_ids):
+        User.update(groups_sequence=event.id, changed_at=event.created_at).where(User.id.in_(chunk)).execute()
 
 
 def _remove_all_members(group, editor):
@@ -219,7 +229,11 @@ def replace_group(org_id, group_id, display_name, editor, *, external_id=None, m
 def delete_group(org_id, group_id, editor, *, expected_sequence=None):
     with transaction():
         group = _load(org_id, group_id, expected_sequence)
-        events.append("group", group.id, org_id, "group.removed", editor, {"displayName": group.display_name})
+        event = events.append("group", group.id, org_id, "group.removed", editor,
+                              {"displayName": group.display_name})
+        # The members lose this group from their groups attribute.
+        members = GroupMember.select(GroupMember.user).where(GroupMember.group == group.id)
+        User.update(groups_sequence=event.id, changed_at=event.created_at).where(User.id.in_(members)).execute()
         group.delete_instance()
 
 

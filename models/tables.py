@@ -55,8 +55,10 @@ class User(BaseModel):
     username_key = pw.CharField(max_length=200)
     created_at = pw.DateTimeField(default=utcnow)
     changed_at = pw.DateTimeField(default=utcnow)
-    # sequence of the last event of this user: details.sequence and SCIM meta.version
+    # sequence of the last event of this user: details.sequence and ListUserChanges
     sequence = pw.BigIntegerField(default=0)
+    # sequence of the last group event that added or removed this user (migration 0010)
+    groups_sequence = pw.BigIntegerField(default=0)
 
     # human
     first_name = pw.CharField(max_length=200, null=True)
@@ -95,6 +97,11 @@ class User(BaseModel):
     @property
     def is_human(self):
         return self.type == UserType.HUMAN
+
+    @property
+    def version(self):
+        """SCIM meta.version: the resource includes its groups, so their changes count too."""
+        return max(self.sequence, self.groups_sequence or 0)
 
 
 class UserMetadata(BaseModel):
@@ -208,6 +215,10 @@ class Group(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     changed_at = pw.DateTimeField(default=utcnow)
     sequence = pw.BigIntegerField(default=0)
+
+    @property
+    def version(self):
+        return self.sequence
 
     class Meta:
         indexes = (

@@ -185,9 +185,9 @@ def _load(org_id, user_id, *, lock=True, not_found_id="COMMAND-3M9ds"):
 
 
 def _check_version(user, expected_sequence):
-    if expected_sequence is not None and user.sequence != expected_sequence:
+    if expected_sequence is not None and user.version != expected_sequence:
         raise VersionMismatch(
-            f"the user was changed since version {expected_sequence}; the current version is {user.sequence}",
+            f"the user was changed since version {expected_sequence}; the current version is {user.version}",
             "COMMAND-Version", "Errors.User.VersionMismatch",
         )
 

@@ -53,8 +53,8 @@ def iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
 
 
-def version_of(user):
-    return f'W/"{user.sequence}"'
+def version_of(resource):
+    return f'W/"{resource.version}"'
 
 
 def _text(metadata, attr):

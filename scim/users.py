@@ -18,7 +18,7 @@ from .schemas import ZITADEL_IGNORE_PASSWORD
 from .validation import validate_user
 
 
-def _users_url():
+def users_url():
     return f"{base_url()}/Users"
 
 
@@ -28,7 +28,7 @@ def render(users, org_id):
     names = domain.display_names(manager_ids(metadata), org_id)
     groups = groups_of(ids)
     groups_url = f"{base_url()}/Groups"
-    return [to_scim(u, metadata[u.id], _users_url(), names, groups[u.id], groups_url) for u in users]
+    return [to_scim(u, metadata[u.id], users_url(), names, groups[u.id], groups_url) for u in users]
 
 
 def _one(user, org_id, status=200, attributes=None, excluded=None, extra_headers=None):
@@ -64,7 +64,7 @@ def create():
     if _ignore_password_on_create(principal):
         resource.pop("password", None)
     user = domain.create_human(org_id, _input(resource), principal.editor_id)
-    location = f"{_users_url()}/{user.id}"
+    location = f"{users_url()}/{user.id}"
     return _one(user, org_id, 201, request.args.get("attributes"), request.args.get("excludedAttributes"),
                 {"Location": location})
 
@@ -81,7 +81,7 @@ def get(user_id):
 
 def _etag_equals(header, user):
     try:
-        return parse_etag(header) == user.sequence
+        return parse_etag(header) == user.version
     except ScimError:
         return False
 
@@ -102,7 +102,7 @@ def patch(user_id):
 
     def change(user):
         # Runs with the user locked: the document patched is the one being replaced.
-        if wanted is not None and user.sequence != wanted:
+        if wanted is not None and user.version != wanted:
             raise ScimError(412, f"the resource is at version {version_of(user)}")
         document = apply_patch(render([user], org_id)[0], operations)
         return _input(validate_user(document), unassign_missing_active=True)

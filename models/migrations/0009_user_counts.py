@@ -9,6 +9,9 @@ The count is split into rows per writer (PostgreSQL: per server process) so that
 concurrent transactions creating users do not queue on one row; the total is
 the sum of an organisation's rows. A transaction's rows all share one shard, so
 two transactions never lock shard rows in opposite orders.
+
+Triggers go with their table: a later migration that rebuilds "user" (peewee's
+SQLite migrator does for some column changes) must create them again.
 """
 
 TABLE = """

@@ -494,6 +494,34 @@ def test_user_groups_reflect_memberships_with_value_ref_display_type(scim):
     assert listed["Resources"][0]["groups"] == user["groups"]
 
 
+def test_membership_changes_move_the_users_etag_so_a_conditional_get_sees_its_groups(scim):
+    a = scim.create_user("a@example.com")
+    before = scim.get(f"/Users/{a['id']}")
+    group = create_group(scim, "Joined")
+    steps = [
+        lambda: patch_group(scim, group, {"op": "add", "path": "members", "value": [{"value": a["id"]}]}),
+        lambda: patch_group(scim, group, {"op": "remove", "path": f'members[value eq "{a["id"]}"]'}),
+        lambda: scim.put(f"/Groups/{group['id']}", {"schemas": [GROUP], "displayName": "Joined",
+                                                   "members": [{"value": a["id"]}]}),
+        lambda: scim.delete(f"/Groups/{group['id']}"),
+    ]
+    seen = [before.headers["ETag"]]
+    for step in steps:
+        assert step().status_code in (200, 204)
+        stale = scim.get(f"/Users/{a['id']}", headers={"If-None-Match": seen[-1]})
+        assert stale.status_code == 200, "the groups changed, so the old ETag must not match"
+        assert stale.headers["ETag"] not in seen
+        assert stale.get_json()["meta"]["version"] == stale.headers["ETag"]
+        seen.append(stale.headers["ETag"])
+        assert scim.get(f"/Users/{a['id']}", headers={"If-None-Match": seen[-1]}).status_code == 304
+    # A write with the version read before the membership change is refused; with the new one it passes.
+    replace_title = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "T"}]}
+    assert scim.patch(f"/Users/{a['id']}", replace_title, headers={"If-Match": seen[-2]}).status_code == 412
+    assert scim.patch(f"/Users/{a['id']}", replace_title, headers={"If-Match": seen[-1]}).status_code == 200
+    final = scim.get(f"/Users/{a['id']}").get_json()
+    assert final["meta"]["lastModified"] >= before.get_json()["meta"]["lastModified"]
+
+
 def test_user_groups_follow_renames(scim):
     a = scim.create_user("a@example.com")
     group = create_group(scim, "Old Name", [a])
