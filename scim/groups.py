@@ -33,16 +33,11 @@ def wants_members(attributes, excluded):
     return True
 
 
-def render(groups, attributes, excluded, *, member_limit=None):
-    """Resources for groups; members loaded in one query, and only if shown.
-
-    With member_limit, a group with more members than that is shown without
-    them (PATCH responses), so a one-member change never reads a large group.
-    """
+def render(groups, attributes, excluded):
+    """Resources for groups; members loaded in one query, and only if shown."""
     ids = [g.id for g in groups]
     if wants_members(attributes, excluded):
-        shown = [gid for gid in ids if member_limit is None or not domain.has_more_members_than(gid, member_limit)]
-        members = domain.members_of(shown)
+        members = domain.members_of(ids)
     else:
         members = {}
     groups_url, users_url = _urls()
@@ -50,9 +45,8 @@ def render(groups, attributes, excluded, *, member_limit=None):
             for g in groups]
 
 
-def _one(group, status=200, extra_headers=None, member_limit=None):
-    resource = render([group], request.args.get("attributes"), request.args.get("excludedAttributes"),
-                       member_limit=member_limit)[0]
+def _one(group, status=200, extra_headers=None):
+    resource = render([group], request.args.get("attributes"), request.args.get("excludedAttributes"))[0]
     return respond(resource, status, {"ETag": version_of(group), **(extra_headers or {})})
 
 
@@ -96,7 +90,12 @@ def patch(group_id):
     operations = parse_patch(read_json())
     group = domain.update_group(org_id, group_id, lambda current: to_change(current, operations),
                                 principal.editor_id, expected_sequence=expected_version())
-    return _one(group, member_limit=settings().scim_max_count)
+    # RFC 7644 §3.5.2: 200 with the entire resource, or 204. A group with more members than a page
+    # gets 204, so that a one-member change never reads a large group's membership.
+    if (wants_members(request.args.get("attributes"), request.args.get("excludedAttributes"))
+            and domain.has_more_members_than(group.id, settings().scim_max_count)):
+        return Response(status=204, headers={"ETag": version_of(group)})
+    return _one(group)
 
 
 def delete(group_id):

@@ -20,17 +20,25 @@ def _own_id():
     return principal.user_id
 
 
+def _aliased(action):
+    """Run action on the caller's own user; RFC 7644 §3.11: every response names the aliased resource."""
+    user_id = _own_id()
+    response = action(user_id)
+    response.headers["Location"] = f"{users.users_url()}/{user_id}"
+    return response
+
+
 def get():
-    return users.get(_own_id())
+    return _aliased(users.get)
 
 
 def replace():
-    return users.replace(_own_id())
+    return _aliased(users.replace)
 
 
 def patch():
-    return users.patch(_own_id())
+    return _aliased(users.patch)
 
 
 def delete():
-    return users.delete(_own_id())
+    return _aliased(users.delete)

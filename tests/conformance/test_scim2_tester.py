@@ -21,7 +21,7 @@ import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
-# Resource types to exercise. Groups arrive with issue 5: add "Group" here then.
+# Resource types to exercise: every one the gateway serves.
 RESOURCE_TYPES = ["User", "Group"]
 
 FAILING_STATUSES = {Status.ERROR, Status.CRITICAL}

@@ -1,9 +1,9 @@
 """scim-sanity's black-box probe against the live gateway.
 
-``scim-sanity probe`` runs a POST/GET/PUT/PATCH/DELETE lifecycle on a User, list and
-search requests, and error cases, over HTTP. Every discovery, User, search and
-error-handling check must pass; phases that are out of scope (Groups until issue 5,
-the draft agent extensions) may be skipped, but nothing may fail.
+``scim-sanity probe`` runs a POST/GET/PUT/PATCH/DELETE lifecycle on a User and a Group,
+list and search requests, and error cases, over HTTP. Every discovery, User, Group,
+search and error-handling check must pass except the listed expected failures (each
+with its reason); only the draft agent extensions may be skipped.
 """
 
 from __future__ import annotations

@@ -189,3 +189,17 @@ def test_service_account_without_roles_gets_404_on_me(client, app):
 def test_me_without_a_token_is_401(client):
     assert_scim_error(client.get("/scim/v2/Me"), 401)
     assert_scim_error(client.get("/scim/v2/Me", headers={"Authorization": "Bearer nonsense"}), 401)
+
+
+def test_every_me_response_names_the_aliased_user_in_location(own, me):
+    """RFC 7644 §3.11: "In any response, the HTTP Location header MUST be the permanent location of the
+    aliased resource"."""
+    location = me["meta"]["location"]
+    responses = [
+        own.get("/Me"),
+        own.patch("/Me", {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "X"}]}),
+        own.put("/Me", {"schemas": [CORE], "userName": "me@example.com", "title": "Y"}),
+        own.delete("/Me"),
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 204]
+    assert all(r.headers.get("Location") == location for r in responses)
