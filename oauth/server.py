@@ -112,7 +112,11 @@ class JWTProfile(JWTBearerGrant):
         return claims
 
     def extract_assertion(self, assertion):
-        headers, claims = super().extract_assertion(assertion)
+        try:
+            headers, claims = super().extract_assertion(assertion)
+        except RecursionError:
+            # authlib catches ValueError only; JSON nested deeper than the interpreter's stack is not one.
+            raise InvalidGrantError(description="Invalid JWT payload.") from None
         # Refuse before any key is touched: no `none`, no HMAC keyed with a public key.
         if headers.get("alg") not in ASSERTION_ALGORITHMS:
             raise InvalidGrantError(description="The assertion must be signed with RS256 by a machine key.")

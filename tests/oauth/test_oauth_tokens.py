@@ -155,6 +155,9 @@ def test_jwt_profile_refusals(client, machine, mgmt):
             RSAKey.import_key(key_file["key"]).as_pem(private=False)),
         "sub is not iss": assertion(key_file, sub="someone-else"),
         "garbage": "not.a.jwt",
+        # Deeper than the JSON parser's recursion limit: RecursionError, not a ValueError.
+        "deeply nested payload": f"{b64url(json.dumps({'alg': 'RS256', 'kid': key_file['keyId']}).encode())}"
+                                 f".{b64url(b'[' * 90_000)}.c2ln",
     }
     for name, signed in cases.items():
         response = machine.jwt_profile(signed)
@@ -313,6 +316,16 @@ def test_rate_limit_per_client(app, client, machine, monkeypatch):
     other = Machine.create(client, machine.mgmt)
     other.new_secret()
     assert other.client_credentials().status_code == 200
+
+
+def test_rate_limit_per_client_counts_assertions_by_their_issuer(app, client, machine, monkeypatch):
+    monkeypatch.setattr(app.config["SETTINGS"], "token_rate_limit_per_client", "2 per minute")
+    key_file = machine.new_key()
+    for _ in range(2):
+        machine.token(machine.jwt_profile(assertion(key_file)))
+    assert_oauth_error(machine.jwt_profile(assertion(key_file)), 429, "invalid_request")
+    other = Machine.create(client, machine.mgmt)
+    other.token(other.jwt_profile(assertion(other.new_key())))
 
 
 def test_rate_limit_per_address(app, client, monkeypatch):
