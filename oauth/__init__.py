@@ -8,6 +8,7 @@ import json
 import logging
 
 import peewee
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from flask import Blueprint, current_app, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -52,10 +53,18 @@ def render_http_error(error: HTTPException):
 
 def _client_key():
     """The client a token request names, unverified (only a rate-limit bucket)."""
-    auth = request.authorization
-    client_id = auth.username if auth is not None and auth.type == "basic" else None
-    client_id = client_id or request.form.get("client_id") or _assertion_issuer(request.form.get("assertion"))
+    client_id = _basic_client_id() or request.form.get("client_id") or _assertion_issuer(request.form.get("assertion"))
     return "client:" + (client_id or "-")[:200]
+
+
+def _basic_client_id():
+    # authlib's parser, so the bucket names the client authlib will authenticate; werkzeug's
+    # request.authorization raises ValueError on a non-ASCII header.
+    try:
+        client_id, _ = extract_basic_authorization(request.headers)
+    except ValueError:
+        return None  # the request is refused as invalid_client (server.authenticate_basic)
+    return client_id
 
 
 def _assertion_issuer(assertion):

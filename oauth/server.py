@@ -11,8 +11,10 @@ import datetime
 import time
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, InvalidGrantError
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerGrant
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -80,6 +82,17 @@ class MachineClient(ClientMixin):
 
     def check_grant_type(self, grant_type):
         return grant_type in (ClientCredentialsGrant.GRANT_TYPE, JWTBearerGrant.GRANT_TYPE)
+
+
+def authenticate_basic(query_client, oauth_request):
+    """authlib's client_secret_basic, but Basic credentials that are not base64 of UTF-8 are an
+    invalid_client: authlib lets its parser's UnicodeDecodeError or ValueError escape (a 500)."""
+    try:
+        extract_basic_authorization(oauth_request.headers)
+    except ValueError:
+        raise InvalidClientError(status_code=401, description="The Basic credentials are not base64 of UTF-8 "
+                                                               "client_id:client_secret.") from None
+    return authenticate_client_secret_basic(query_client, oauth_request)
 
 
 def query_client(client_id):
@@ -286,6 +299,7 @@ class GatewayAuthorizationServer(AuthorizationServer):
 def create_server(app):
     server = GatewayAuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=save_token)
+    server.register_client_auth_method("client_secret_basic", authenticate_basic)
     server.register_grant(ClientCredentials)
     server.register_grant(JWTProfile)
     server.register_endpoint(Introspection)

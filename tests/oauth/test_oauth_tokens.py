@@ -25,6 +25,9 @@ from tests.oauth.oauth_helpers import (
 )
 
 SCIM_USERS = "/scim/v2/Users"
+# Basic credentials that are not base64 of UTF-8 "id:secret": invalid UTF-8, not base64 (non-ASCII),
+# and a valid id with a truncated UTF-8 secret.
+MALFORMED_BASIC = ["Basic //46/w==", "Basic \u00e9\u00e9\u00e9", "Basic " + base64.b64encode(b"ci-bot:\xc3").decode()]
 
 
 def works(client, machine, token):
@@ -79,6 +82,19 @@ def test_client_credentials_refusals(client, machine):
     assert_oauth_error(client.post("/oauth/v2/token", data={"grant_type": "password"},
                                    headers=basic(machine.user_name, machine.secret)), 400, "unsupported_grant_type")
     assert_oauth_error(client.post("/oauth/v2/token", data={}), 400, "unsupported_grant_type")
+    for header in MALFORMED_BASIC:
+        invalid_basic(client.post("/oauth/v2/token", data={"grant_type": "client_credentials"},
+                                  headers={"Authorization": header}))
+        # Valid credentials in the body do not make up for an unreadable Authorization header.
+        invalid_basic(client.post("/oauth/v2/token", headers={"Authorization": header},
+                                  data={"grant_type": "client_credentials", "client_id": machine.user_name,
+                                        "client_secret": machine.secret}))
+
+
+def invalid_basic(response):
+    """RFC 6749 §5.2: credentials sent in the Authorization header are refused with 401 and WWW-Authenticate."""
+    assert_oauth_error(response, 401, "invalid_client")
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
 
 
 def test_jwt_access_tokens_are_signed_with_a_published_key(client, machine):
@@ -294,6 +310,15 @@ def test_revocation(client, machine, mgmt):
     response = client.post("/oauth/v2/revoke", data={"token": "unknown"}, headers=basic(machine.user_name,
                                                                                          machine.secret))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/v2/introspect", "/oauth/v2/revoke"])
+def test_introspection_and_revocation_refuse_malformed_basic_credentials(client, machine, endpoint):
+    machine.new_secret()
+    token = machine.token(machine.client_credentials())
+    for header in MALFORMED_BASIC:
+        invalid_basic(client.post(endpoint, data={"token": token}, headers={"Authorization": header}))
+    works(client, machine, token)
 
 
 # ---- errors and rate limits -------------------------------------------------------------------
