@@ -11,7 +11,13 @@ import datetime
 import time
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, InvalidGrantError
+from authlib.oauth2.rfc6749 import (
+    ClientMixin,
+    InvalidClientError,
+    InvalidGrantError,
+    OAuth2Error,
+    UnsupportedTokenTypeError,
+)
 from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
@@ -229,6 +235,25 @@ def save_token(token, oauth_request):
     """Nothing left to do: generate_token recorded the token."""
 
 
+class UnsupportedTokenType(OAuth2Error):
+    """authlib answers an unknown token_type_hint with 401; RFC 7009 §2.2.1 returns this error as
+    RFC 6749 §5.2 does, with 400: the client did authenticate."""
+
+    error = "unsupported_token_type"
+    status_code = 400
+
+
+class TokenTypeHint:
+    """Introspection and revocation: an unknown token_type_hint is a 400."""
+
+    def check_params(self, request, client):
+        try:
+            super().check_params(request, client)
+        except UnsupportedTokenTypeError:
+            raise UnsupportedTokenType(description="token_type_hint must be one of: "
+                                                   + ", ".join(self.SUPPORTED_TOKEN_TYPES)) from None
+
+
 class KnownToken:
     """A token the introspection or revocation endpoint found (authlib's TokenMixin)."""
 
@@ -245,7 +270,7 @@ class KnownToken:
         return False
 
 
-class Introspection(IntrospectionEndpoint):
+class Introspection(TokenTypeHint, IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = SECRET_METHODS
 
     def query_token(self, token_string, token_type_hint):
@@ -275,7 +300,7 @@ def _epoch(naive_utc):
     return int(naive_utc.replace(tzinfo=datetime.UTC).timestamp())
 
 
-class Revocation(RevocationEndpoint):
+class Revocation(TokenTypeHint, RevocationEndpoint):
     """Revokes access tokens of the calling client (personal access tokens are removed through the API)."""
 
     CLIENT_AUTH_METHODS = SECRET_METHODS

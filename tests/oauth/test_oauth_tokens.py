@@ -321,6 +321,24 @@ def test_introspection_and_revocation_refuse_malformed_basic_credentials(client,
     works(client, machine, token)
 
 
+@pytest.mark.parametrize("endpoint", ["/oauth/v2/introspect", "/oauth/v2/revoke"])
+def test_an_unknown_token_type_hint_is_a_400(client, machine, endpoint):
+    # RFC 7009 §2.2.1: unsupported_token_type is an RFC 6749 §5.2 error, so 400 (authlib's default is 401).
+    machine.new_secret()
+    token = machine.token(machine.client_credentials())
+    response = client.post(endpoint, data={"token": token, "token_type_hint": "id_token"},
+                           headers=basic(machine.user_name, machine.secret))
+    body = assert_oauth_error(response, 400, "unsupported_token_type")
+    assert "access_token" in body["error_description"]
+    works(client, machine, token)
+    response = client.post(endpoint, data={"token": token, "token_type_hint": "access_token"},
+                           headers=basic(machine.user_name, machine.secret))
+    assert response.status_code == 200, response.get_json()
+    # The client is authenticated first: without credentials the hint is not looked at.
+    invalid = client.post(endpoint, data={"token": token, "token_type_hint": "id_token"})
+    assert_oauth_error(invalid, 401, "invalid_client")
+
+
 # ---- errors and rate limits -------------------------------------------------------------------
 
 def test_oauth_paths_answer_rfc6749_errors(client):
