@@ -16,6 +16,7 @@ import json
 from .db import insert_rows, transaction
 from .ids import new_id
 from .passwords import hash_password
+from .policies import DEFAULT, Complexity, check_against, complexity
 from .tables import Event, User, UserAttr, UserMetadata, UserState, UserType, utcnow
 from .users import HumanInput, _human_columns, _index_rows, _profile_payload
 
@@ -32,8 +33,13 @@ class PreparedHuman:
     attrs: list  # user_attr rows without user and org_id
 
 
-def prepare_human(data: HumanInput) -> PreparedHuman:
-    """Rows for one user; raises DomainError for a user create_human would refuse."""
+def prepare_human(data: HumanInput, policy: Complexity = DEFAULT) -> PreparedHuman:
+    """Rows for one user; raises DomainError for a user create_human would refuse.
+
+    policy is the organisation's password complexity, read once by the caller.
+    """
+    if data.password:
+        check_against(policy, data.password)
     columns = _human_columns(data)
     columns["state"] = UserState.ACTIVE if data.active else UserState.INACTIVE
     if data.password:
@@ -51,8 +57,9 @@ def prepare_human(data: HumanInput) -> PreparedHuman:
 def import_humans(org_id, inputs, editor, *, batch_size=BATCH):
     """Create users from HumanInput or PreparedHuman values; returns (created ids, skipped usernames)."""
     created, skipped = [], []
+    policy = complexity(org_id) if not all(isinstance(item, PreparedHuman) for item in inputs) else DEFAULT
     for start in range(0, len(inputs), batch_size):
-        batch = [item if isinstance(item, PreparedHuman) else prepare_human(item)
+        batch = [item if isinstance(item, PreparedHuman) else prepare_human(item, policy)
                  for item in inputs[start:start + batch_size]]
         batch_created, batch_skipped = _import_batch(org_id, batch, editor)
         created += batch_created

@@ -30,8 +30,12 @@ def complexity(org_id):
 
 
 def check_password(org_id, password):
-    """Raise the policy's error for the first rule the password breaks."""
-    policy = complexity(org_id)
+    """Raise the org's policy's error for the first rule the password breaks."""
+    check_against(complexity(org_id), password)
+
+
+def check_against(policy, password):
+    """check_password with the policy already read (import workers have no database)."""
     if len(password) < policy.min_length:
         raise InvalidArgument("Password is too short", "DOMAIN-HuJf6", "Errors.User.PasswordComplexityPolicy.MinLength")
     rules = (

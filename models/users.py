@@ -15,6 +15,7 @@ from .errors import AlreadyExists, InvalidArgument, VersionMismatch, user_alread
 from .groups import leave_all_groups
 from .ids import new_id
 from .passwords import hash_password
+from .policies import check_password
 from .search import fold
 from .tables import User, UserAttr, UserMetadata, UserState, UserType, utcnow
 
@@ -245,6 +246,8 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
     initial_state overrides the state the adapter's rules chose (SCIM users
     start ACTIVE or INACTIVE; the management API decides INITIAL itself).
     """
+    if data.password:
+        check_password(org_id, data.password)
     columns = _human_columns(data)
     now = utcnow()
     user = User(id=user_id or new_id(), org=org_id, type=UserType.HUMAN, created_at=now, changed_at=now, **columns)
@@ -309,6 +312,8 @@ def replace_human(org_id, user_id, data: HumanInput, editor, *, expected_sequenc
 
 def _replace_loaded(user, data, editor):
     """Apply data to a loaded, locked human user; appends the events of what changed."""
+    if data.password:
+        check_password(user.org_id, data.password)
     columns = _human_columns(data)
     org_id = user.org_id
     last = None

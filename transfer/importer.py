@@ -16,7 +16,7 @@ import multiprocessing
 
 from marshmallow import ValidationError
 
-from models import human_onboarding
+from models import human_onboarding, policies
 from models.bulk import import_humans, prepare_human
 from models.db import transaction
 from models.errors import DomainError
@@ -87,7 +87,7 @@ def _flush_zitadel(org_id, batch, report):
     batch.clear()
 
 
-def _prepare(line, record, settings):
+def _prepare(line, record, settings, policy):
     """Validate one record: ("scim", line, input), ("zitadel", line, input, setup) or ("bad", line, message)."""
     try:
         if isinstance(record, BadRecord):
@@ -97,7 +97,7 @@ def _prepare(line, record, settings):
         if _is_zitadel(record):
             data, setup = _zitadel(record)
             return ("zitadel", line, data, setup)
-        return ("scim", line, prepare_human(_scim_input(record, settings)))
+        return ("scim", line, prepare_human(_scim_input(record, settings), policy))
     except BadRecord as error:
         return ("bad", line, error.message)
     except ScimError as error:
@@ -108,8 +108,8 @@ def _prepare(line, record, settings):
         return ("bad", line, error.message)
 
 
-def _prepare_chunk(chunk, settings):
-    return [_prepare(line, record, settings) for line, record in chunk]
+def _prepare_chunk(chunk, settings, policy):
+    return [_prepare(line, record, settings, policy) for line, record in chunk]
 
 
 def _chunks(records, size):
@@ -126,7 +126,7 @@ def _chunks(records, size):
 CHUNK = 500
 
 
-def _prepared(records, settings, jobs, chunk_size=None):
+def _prepared(records, settings, policy, jobs, chunk_size=None):
     """Validated records in file order; with jobs > 1 validation runs in that many processes.
 
     Validation costs several times the database's work per user, so a large
@@ -135,7 +135,7 @@ def _prepared(records, settings, jobs, chunk_size=None):
     """
     if jobs <= 1:
         for line, record in records:
-            yield _prepare(line, record, settings)
+            yield _prepare(line, record, settings, policy)
         return
     # Spawned, not forked: a forked worker would hold a copy of this process's database
     # connection, so a killed import's PostgreSQL transaction (and its row locks) would
@@ -144,7 +144,7 @@ def _prepared(records, settings, jobs, chunk_size=None):
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
         pending = collections.deque()
         for chunk in _chunks(records, chunk_size or CHUNK):
-            pending.append(pool.submit(_prepare_chunk, chunk, settings))
+            pending.append(pool.submit(_prepare_chunk, chunk, settings, policy))
             if len(pending) >= 2 * jobs:
                 yield from pending.popleft().result()
         while pending:
@@ -155,7 +155,9 @@ def import_records(org_id, records, settings, *, batch_size=1000, progress=None,
     """Import (line, record) pairs; returns a Report."""
     report = Report()
     scim_batch, zitadel_batch = [], []
-    for kind, line, *value in _prepared(records, settings, jobs):
+    # Read once here: the validating workers have no database. row=None: a Peewee row does not pickle cheaply.
+    policy = dataclasses.replace(policies.complexity(org_id), row=None)
+    for kind, line, *value in _prepared(records, settings, policy, jobs):
         if progress is not None:
             progress(1)
         if kind == "bad":

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from models import policies
 from models.db import db
 from models.orgs import create_org
 from models.tables import Event, User, UserMetadata
@@ -139,3 +140,26 @@ def test_export_pages_through_users_in_id_order_without_repeats(cli, org, tmp_pa
         assert export_users(org.id, out, "http://x", page=5) == 23
     ids = [json.loads(line)["id"] for line in out.getvalue().splitlines()]
     assert ids == sorted(ids) and len(set(ids)) == 23
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_plain_passwords_are_held_to_the_organisations_policy(cli, org, tmp_path, jobs, monkeypatch):
+    monkeypatch.setattr("transfer.importer.CHUNK", 1)
+    path = tmp_path / "passwords.jsonl"
+    path.write_text("\n".join([
+        json.dumps({"userName": "strong", "password": "Str0ng-Passw0rd!"}),
+        json.dumps({"userName": "weak", "password": "weak"}),
+        json.dumps({"userName": "zweak", "profile": {"firstName": "Z", "lastName": "W"},
+                    "email": {"email": "zweak@example.com"}, "password": "weak"}),
+    ]) + "\n")
+    result = run_import(cli, org, path, "--jobs", jobs)
+    assert "line 2: Password is too short" in result.output, result.output
+    assert "line 3: Password is too short" in result.output, result.output
+    assert usernames(org.id) == ["strong"]
+    # The organisation's own, relaxed policy is the one that counts.
+    with db.connection_context():
+        policies.add_policy(org.id, {"min_length": 4, "has_lowercase": True, "has_uppercase": False,
+                                     "has_number": False, "has_symbol": False}, editor=None)
+    result = run_import(cli, org, path, "--jobs", jobs)
+    assert "created 2" in result.output, result.output
+    assert usernames(org.id) == ["strong", "weak", "zweak"]

@@ -293,6 +293,43 @@ def test_ignore_password_setting_applies_to_every_caller(scim, app, monkeypatch)
     assert stored_user(resource["id"]).password_hash is None
 
 
+@pytest.mark.parametrize(("password", "detail"), [
+    ("Sh0rt!", "Password is too short"),
+    ("nouppercase1!", "Password must contain upper case"),
+    ("NoSymbol123", "Password must contain symbol"),
+])
+def test_a_password_breaking_the_org_policy_is_400_and_nothing_is_created(scim, password, detail):
+    """ZITADEL checks SCIM passwords against the organisation's complexity policy (its issue #10009 is
+    Okta's random passwords failing it: the ignorePasswordOnCreate switch above is the way out)."""
+    response = scim.post("/Users", {"schemas": [CORE], "userName": "weak@example.com", "password": password})
+    assert_scim_error(response, 400, "invalidValue")
+    assert detail in response.get_json()["detail"]
+    assert "weak@example.com" not in user_names(scim)
+
+
+def test_put_and_patch_passwords_are_checked_too_and_change_nothing(scim):
+    user = scim.create_user("strong@example.com", password="Str0ng-Passw0rd!")
+    before = stored_user(user["id"]).password_hash
+    put = scim.put(f"/Users/{user['id']}", {"schemas": [CORE], "userName": "strong@example.com", "password": "weak"})
+    assert_scim_error(put, 400, "invalidValue")
+    patch = scim.patch(f"/Users/{user['id']}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                                 "Operations": [{"op": "replace", "path": "password",
+                                                                 "value": "weak"}]})
+    assert_scim_error(patch, 400, "invalidValue")
+    assert stored_user(user["id"]).password_hash == before
+    assert scim.get(f"/Users/{user['id']}").get_json()["meta"]["version"] == user["meta"]["version"]
+
+
+def test_an_organisations_own_policy_applies_to_scim_passwords(client, scim, tenant):
+    relaxed = client.post("/management/v1/policies/password/complexity", headers=tenant.auth,
+                          json={"minLength": 4, "hasLowercase": True})
+    assert relaxed.status_code == 200, relaxed.get_json()
+    assert scim.post("/Users", {"schemas": [CORE], "userName": "relaxed@example.com",
+                                "password": "abcd"}).status_code == 201
+    assert_scim_error(scim.post("/Users", {"schemas": [CORE], "userName": "too-short@example.com",
+                                           "password": "abc"}), 400, "invalidValue")
+
+
 # ------------------------------------------------------------------------- failures
 
 
