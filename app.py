@@ -52,7 +52,7 @@ def _prepare_database(settings, instance_path):
     return database
 
 
-def _scim_error_handlers(app):
+def _scim_error_handlers(app, settings):
     def is_scim():
         return request.path.startswith("/scim/")
 
@@ -75,8 +75,10 @@ def _scim_error_handlers(app):
             return oauth.render_http_error(error)
         if is_scim():
             detail = {404: "no such endpoint", 405: "method not allowed on this endpoint",
-                      413: "the request body is too large"}.get(error.code, error.description)
-            scim_type = {413: "tooMany", 400: "invalidValue"}.get(error.code)
+                      413: f"the request body exceeds the limit of {settings.max_body_bytes} bytes",
+                      }.get(error.code, error.description)
+            # RFC 7644 §3.12 defines tooMany for 400 only; its 413 example has no scimType.
+            scim_type = {400: "invalidValue"}.get(error.code)
             return scim_errors.render(scim_errors.ScimError(error.code, detail, scim_type))
         return error
 
@@ -146,7 +148,7 @@ def create_app(settings: Settings | None = None):
         app.register_blueprint(blueprint)
     app.register_blueprint(management.blueprint())
     oauth.init_app(app)
-    _scim_error_handlers(app)
+    _scim_error_handlers(app, settings)
 
     app.cli.add_command(transfer_cli.users)
 

@@ -40,7 +40,8 @@ def _resolve(value, created):
 
 def _check(operations):
     if len(operations) > MAX_OPERATIONS:
-        raise ScimError(413, f"a bulk request may hold at most {MAX_OPERATIONS} operations", "tooMany")
+        # No scimType: RFC 7644 defines tooMany for a 400 (too many results), not for a 413.
+        raise ScimError(413, f"a bulk request may hold at most {MAX_OPERATIONS} operations (maxOperations)")
     declared = set()
     for position, operation in enumerate(operations):
         if not isinstance(operation, dict):
@@ -89,9 +90,7 @@ def bulk():
     # Each operation checks its own permission when dispatched; a caller who may not even
     # read users has no operation it could run.
     context("user.read")
-    if request.content_length and request.content_length > max_payload():
-        raise ScimError(413, f"the bulk request exceeds maxPayloadSize ({max_payload()} bytes)", "tooMany")
-    body = read_json()
+    body = read_json(too_large=f"the bulk request exceeds maxPayloadSize ({max_payload()} bytes)")
     lowered = {k.lower(): v for k, v in body.items()}
     if body.get("schemas") and BULK_REQUEST not in body["schemas"]:
         raise ScimError(400, f"a bulk body must have the schema {BULK_REQUEST}", "invalidSyntax")

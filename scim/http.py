@@ -2,6 +2,7 @@
 import json
 
 from flask import Response, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth.permissions import has_permission
 from auth.principal import authenticate
@@ -20,12 +21,15 @@ def respond(body, status=200, headers=None):
     return response
 
 
-def read_json():
-    """The JSON object in the request body, or a SCIM error."""
+def read_json(too_large=None):
+    """The JSON object in the request body, or a SCIM error.
+
+    too_large is the detail of the 413 answered when the body is over the limit.
+    """
     mimetype = request.mimetype or ""
     if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise ScimError(415, f"unsupported Content-Type {mimetype!r}; send application/scim+json", "invalidSyntax")
-    raw = request.get_data(cache=True)
+    raw = _body(too_large)
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
@@ -33,6 +37,33 @@ def read_json():
     if not isinstance(body, dict):
         raise ScimError(400, "the request body must be a JSON object", "invalidSyntax")
     return body
+
+
+def _body(too_large=None):
+    """The raw request body, whole, or 413 when it is over max_body_bytes.
+
+    request.get_data() cannot be used: on a streamed body (Transfer-Encoding:
+    chunked, no Content-Length) Werkzeug stops reading at the limit and hands
+    over the first part as if it were all, so an oversized body would be parsed
+    cut short. Reading one byte past the limit tells the two apart.
+    """
+    limit = request.max_content_length
+    too_large = too_large or f"the request body exceeds the limit of {limit} bytes"
+    chunks, size = [], 0
+    try:
+        stream = request.stream
+        while limit is None or size <= limit:
+            chunk = stream.read(65_536 if limit is None else min(65_536, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except RequestEntityTooLarge:
+        # Werkzeug's own check: a Content-Length over the limit, or a read past it on a stream.
+        raise ScimError(413, too_large) from None
+    if limit is not None and size > limit:
+        raise ScimError(413, too_large)
+    return b"".join(chunks)
 
 
 def settings():
