@@ -4,8 +4,8 @@ The marshmallow schemas are generated from the SCIM definitions in
 scim/schemas.py, so what /Schemas advertises is exactly what is accepted.
 Tolerances the IdPs need are deliberate and live here:
 - attribute names in any case (RFC 7643 §2.1) become the canonical names;
-- booleans sent as strings ("True", "False"; Entra) are read as booleans;
-- numbers sent for string attributes are read as strings;
+- booleans sent as strings ("True", "fAlSe": any case; Entra) are read as booleans;
+- numbers sent for string attributes are read as strings (IdP mappings emit them, see LaxString);
 - a single object where a list is expected is read as a one-element list;
 - the enterprise manager may be a string id, {value} or [{value}];
 - null and empty values mean "unassigned";
@@ -24,6 +24,9 @@ MAX_STRING = 16_384
 
 class LaxString(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
+        # Deliberately lenient: IdP attribute mappings emit numbers for string attributes
+        # (employeeNumber, costCenter, a numeric userName from an HR id), and refusing them
+        # would fail the provisioning of that user. The text read back is str(number).
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         value = super()._deserialize(value, attr, data, **kwargs)
@@ -36,6 +39,16 @@ class LaxString(fields.String):
         except UnicodeEncodeError:
             raise ValidationError("must not contain an unpaired UTF-16 surrogate") from None
         return value
+
+
+class LaxBoolean(fields.Boolean):
+    """A boolean, or its string in any case: Entra sends "True"/"False", other mappings "TRUE"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            # marshmallow's truthy/falsy sets list only three spellings of each word
+            value = value.strip().lower()
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _canonical_keys(data, attributes):
@@ -60,7 +73,7 @@ def _field(definition):
         nested = fields.Nested(_schema_for(definition["subAttributes"], definition["name"]), unknown=EXCLUDE)
         field = nested
     elif kind == "boolean":
-        field = fields.Boolean()
+        field = LaxBoolean()
     elif kind in ("integer",):
         field = fields.Integer(strict=False)
     elif kind == "decimal":

@@ -145,14 +145,14 @@ def test_client_sent_id_and_meta_are_ignored(scim):
     assert_scim_error(scim.get("/Users/client-chosen-id"), 404)
 
 
-@pytest.mark.parametrize("sent", ["True", "true", "TRUE", True])
+@pytest.mark.parametrize("sent", ["True", "true", "TRUE", "tRuE", True])
 def test_entra_active_string_true_on_create_is_boolean_true(scim, sent):
     resource = scim.create_user("active-string@example.com", active=sent)
     assert resource["active"] is True
     assert scim.get(f"/Users/{resource['id']}").get_json()["active"] is True
 
 
-@pytest.mark.parametrize("sent", ["False", "false", False])
+@pytest.mark.parametrize("sent", ["False", "false", "FALSE", "fAlSe", False])
 def test_create_inactive_user_is_still_returned_by_get_and_filters(scim, sent):
     resource = scim.create_user("Dormant@example.com", active=sent)
     assert resource["active"] is False
@@ -161,6 +161,29 @@ def test_create_inactive_user_is_still_returned_by_get_and_filters(scim, sent):
     assert user_names(scim, "active eq false") == ["Dormant@example.com"]
     assert user_names(scim, "active eq true") == []
     assert user_names(scim) == ["Dormant@example.com"]
+
+
+def test_boolean_strings_in_any_case_on_every_boolean_attribute(scim):
+    resource = scim.create_user(
+        "bools@example.com", active="fAlSe",
+        emails=[{"value": "a@example.com", "primary": "TrUe"}, {"value": "b@example.com", "primary": "FALSE"}],
+        phoneNumbers=[{"value": "+41 44 000 00 00", "primary": "tRUE"}],
+        addresses=[{"formatted": "1 Main St", "primary": "True"}],
+        x509Certificates=[{"value": "MIIB", "primary": "fALSE"}])
+    assert resource["active"] is False
+    assert [e.get("primary") for e in resource["emails"]] == [True, False]
+    assert resource["phoneNumbers"][0]["primary"] is True
+    assert resource["addresses"][0]["primary"] is True
+    assert resource["x509Certificates"][0]["primary"] is False
+    assert scim.get(f"/Users/{resource['id']}").get_json() == resource
+
+
+@pytest.mark.parametrize("sent", ["maybe", "truee", 2, [True], {"value": True}])
+def test_a_boolean_that_is_no_boolean_is_400(scim, sent):
+    response = scim.post("/Users", {"schemas": [CORE], "userName": "not-bool@example.com", "active": sent,
+                                    "emails": [{"value": "x@example.com", "primary": sent}]})
+    assert_scim_error(response, 400, "invalidValue")
+    assert user_names(scim) == []
 
 
 def test_create_without_active_is_active(scim):
@@ -195,8 +218,11 @@ def test_unknown_attributes_like_okta_groups_are_ignored(scim):
 
 
 def test_number_sent_for_a_string_attribute_is_stored_as_text(scim):
-    resource = scim.create_user("numbers@example.com", **{ENTERPRISE: {"employeeNumber": 42}})
-    assert resource[ENTERPRISE]["employeeNumber"] == "42"
+    """A deliberate leniency (scim/validation.py LaxString): IdP attribute mappings emit numbers."""
+    resource = scim.create_user("numbers@example.com", **{ENTERPRISE: {"employeeNumber": 42, "costCenter": 4.5}})
+    assert resource[ENTERPRISE]["employeeNumber"] == "42" and resource[ENTERPRISE]["costCenter"] == "4.5"
+    numeric = scim.post("/Users", {"schemas": [CORE], "userName": 123})
+    assert numeric.status_code == 201 and numeric.get_json()["userName"] == "123"
 
 
 def test_urn_qualified_keys_at_top_level_are_read_into_their_schema(scim):

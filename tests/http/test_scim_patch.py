@@ -91,15 +91,22 @@ def test_okta_patch_with_only_schemas_in_value_changes_nothing(scim, user):
 # -------------------------------------------------------------------------- Entra
 
 
-@pytest.mark.parametrize("value", ["False", "false", False])
+@pytest.mark.parametrize("value", ["False", "false", "FALSE", "fAlSe", False])
 def test_entra_disables_user_with_string_False(scim, user, value):
     body = patched(scim, user, {"op": "Replace", "path": "active", "value": value})
     assert body["active"] is False
 
 
-def test_entra_enables_user_with_string_True(scim, user):
+@pytest.mark.parametrize("value", ["True", "TRUE", "tRuE"])
+def test_entra_enables_user_with_string_True(scim, user, value):
     patched(scim, user, {"op": "Replace", "path": "active", "value": "False"})
-    assert patched(scim, user, {"op": "Replace", "path": "active", "value": "True"})["active"] is True
+    assert patched(scim, user, {"op": "Replace", "path": "active", "value": value})["active"] is True
+
+
+def test_patch_primary_as_a_mixed_case_string(scim, user):
+    body = patched(scim, user, {"op": "add", "path": "emails",
+                                "value": [{"value": "mixed@example.com", "type": "home", "primary": "TrUe"}]})
+    assert [e["value"] for e in body["emails"] if e.get("primary") is True] == ["mixed@example.com"]
 
 
 @pytest.mark.parametrize("op", ["Add", "REPLACE", "replace", "add", "rEpLaCe"])

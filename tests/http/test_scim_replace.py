@@ -101,7 +101,8 @@ def test_put_of_an_unchanged_body_keeps_the_version(scim, full):
     assert response.get_json()["meta"]["version"] == full["meta"]["version"]
 
 
-@pytest.mark.parametrize("sent,expected_state", [(False, False), ("False", False), (True, True), ("true", True)])
+@pytest.mark.parametrize("sent,expected_state", [(False, False), ("False", False), ("fAlSe", False), (True, True),
+                                                 ("true", True), ("TRUE", True), ("tRuE", True)])
 def test_put_stores_active_exactly_as_sent(scim, full, sent, expected_state):
     body = {"schemas": [CORE], "userName": "full@example.com", "active": sent}
     assert scim.put(f"/Users/{full['id']}", body).get_json()["active"] is expected_state
