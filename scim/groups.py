@@ -7,9 +7,18 @@ from models.search import group_listing, search_groups
 
 from . import filters, listing
 from .casting import group_to_scim, version_of
-from .errors import ScimError
 from .group_patch import to_change
-from .http import base_url, context, expected_version, parse_etag, read_json, respond, settings
+from .http import (
+    base_url,
+    check_version,
+    context,
+    expected_versions,
+    none_match,
+    read_json,
+    respond,
+    settings,
+    single_expected_version,
+)
 from .patch import parse_request as parse_patch
 from .projection import project
 from .validation import validate_group
@@ -62,34 +71,32 @@ def create():
 def get(group_id):
     _, org_id = context("group.read")
     group = domain.get_group(org_id, group_id)
-    match = request.headers.get("If-None-Match")
-    if match and (match.strip() == "*" or _etag_equals(match, group)):
+    if none_match(group.version):
         return Response(status=304, headers={"ETag": version_of(group)})
     return _one(group)
-
-
-def _etag_equals(header, group):
-    try:
-        return parse_etag(header) == group.sequence
-    except ScimError:
-        return False
 
 
 def replace(group_id):
     principal, org_id = context("group.write")
     resource = validate_group(read_json())
+    expected = single_expected_version(expected_versions(), lambda: domain.get_group(org_id, group_id).version)
     group = domain.replace_group(org_id, group_id, resource["displayName"], principal.editor_id,
                                  external_id=resource.get("externalId"),
                                  member_ids=[m["value"] for m in resource.get("members", ())],
-                                 expected_sequence=expected_version())
+                                 expected_sequence=expected)
     return _one(group)
 
 
 def patch(group_id):
     principal, org_id = context("group.write")
     operations = parse_patch(read_json())
-    group = domain.update_group(org_id, group_id, lambda current: to_change(current, operations),
-                                principal.editor_id, expected_sequence=expected_version())
+    wanted = expected_versions()
+
+    def change(current):
+        check_version(current.version, wanted)
+        return to_change(current, operations)
+
+    group = domain.update_group(org_id, group_id, change, principal.editor_id)
     # RFC 7644 §3.5.2: 200 with the entire resource, or 204. A group with more members than a page
     # gets 204, so that a one-member change never reads a large group's membership.
     if (wants_members(request.args.get("attributes"), request.args.get("excludedAttributes"))
@@ -100,7 +107,8 @@ def patch(group_id):
 
 def delete(group_id):
     principal, org_id = context("group.delete")
-    domain.delete_group(org_id, group_id, principal.editor_id, expected_sequence=expected_version())
+    expected = single_expected_version(expected_versions(), lambda: domain.get_group(org_id, group_id).version)
+    domain.delete_group(org_id, group_id, principal.editor_id, expected_sequence=expected)
     return Response(status=204)
 
 

@@ -1,5 +1,6 @@
 """Request and response plumbing shared by the SCIM routes."""
 import json
+import re
 
 from flask import Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -107,20 +108,57 @@ def int_param(name, default):
         raise ScimError(400, f"{name} must be an integer", "invalidValue") from None
 
 
-def expected_version():
-    """The sequence named by If-Match, None when absent or '*'."""
+# One entity-tag of an If-Match / If-None-Match list (RFC 9110 §8.8.3): W/"n" or "n".
+ENTITY_TAG = re.compile(r'\s*(?:W/)?"([^"]*)"\s*')
+
+
+def _listed_versions(header):
+    """The versions an entity-tag list names; tags that are not ours (or malformed) name none."""
+    versions = set()
+    for item in header.split(","):
+        match = ENTITY_TAG.fullmatch(item)
+        if match and match.group(1).isdigit():
+            versions.add(int(match.group(1)))
+    return versions
+
+
+def expected_versions():
+    """The versions If-Match accepts, or None when any will do (absent or "*").
+
+    Our tags are all weak (W/"n"), so they are compared by their number, as
+    SCIM clients expect of If-Match, although RFC 9110 §13.1.1 would compare
+    strongly (and then never match a weak tag).
+    """
     header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
+    if header is None or header.strip() == "*":
         return None
-    return parse_etag(header)
+    return _listed_versions(header)
 
 
-def parse_etag(header):
-    value = header.strip().split(",")[0].strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    value = value.strip('"')
-    try:
-        return int(value)
-    except ValueError:
-        raise ScimError(412, f"unknown version {header!r}") from None
+def check_version(current, wanted):
+    """412 unless current is one of the wanted versions (None: any)."""
+    if wanted is not None and current not in wanted:
+        raise ScimError(412, f'the resource is at version W/"{current}"')
+
+
+def single_expected_version(wanted, current):
+    """The one version to hand to a domain call that checks it again under its lock.
+
+    current() reads the version now; when If-Match lists several, the one the
+    resource is at is the one to expect (a change in between is then a 412).
+    """
+    if wanted is None:
+        return None
+    if len(wanted) == 1:
+        return next(iter(wanted))
+    version = current()
+    check_version(version, wanted)
+    return version
+
+
+def none_match(current):
+    """Whether If-None-Match names the current version (weak comparison, RFC 9110 §13.1.2)."""
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return False
+    return header.strip() == "*" or current in _listed_versions(header)

@@ -10,7 +10,17 @@ from models.tables import UserType
 from . import filters, listing
 from .casting import from_scim, manager_ids, to_scim, version_of
 from .errors import ScimError
-from .http import base_url, context, expected_version, parse_etag, read_json, respond, settings
+from .http import (
+    base_url,
+    check_version,
+    context,
+    expected_versions,
+    none_match,
+    read_json,
+    respond,
+    settings,
+    single_expected_version,
+)
 from .patch import apply as apply_patch
 from .patch import parse_request as parse_patch
 from .projection import project
@@ -72,25 +82,23 @@ def create():
 def get(user_id):
     _, org_id = context("user.read", self_id=user_id)
     user = _human(org_id, user_id)
-    match = request.headers.get("If-None-Match")
-    if match and (match.strip() == "*" or _etag_equals(match, user)):
+    if none_match(user.version):
         return Response(status=304, headers={"ETag": version_of(user)})
     return _one(user, org_id, attributes=request.args.get("attributes"),
                 excluded=request.args.get("excludedAttributes"))
 
 
-def _etag_equals(header, user):
-    try:
-        return parse_etag(header) == user.version
-    except ScimError:
-        return False
-
-
 def replace(user_id):
     principal, org_id = context("user.write", self_id=user_id)
     resource = validate_user(read_json())
-    user = domain.replace_human(org_id, user_id, _input(resource), principal.editor_id,
-                                expected_sequence=expected_version())
+    wanted = expected_versions()
+
+    def change(user):
+        # Runs with the user locked, so If-Match is checked against the version being replaced.
+        check_version(user.version, wanted)
+        return _input(resource)
+
+    user = domain.update_human(org_id, user_id, change, principal.editor_id)
     return _one(user, org_id, attributes=request.args.get("attributes"),
                 excluded=request.args.get("excludedAttributes"))
 
@@ -98,12 +106,11 @@ def replace(user_id):
 def patch(user_id):
     principal, org_id = context("user.write", self_id=user_id)
     operations = parse_patch(read_json())
-    wanted = expected_version()
+    wanted = expected_versions()
 
     def change(user):
         # Runs with the user locked: the document patched is the one being replaced.
-        if wanted is not None and user.version != wanted:
-            raise ScimError(412, f"the resource is at version {version_of(user)}")
+        check_version(user.version, wanted)
         document = apply_patch(render([user], org_id)[0], operations)
         return _input(validate_user(document), unassign_missing_active=True)
 
@@ -114,8 +121,8 @@ def patch(user_id):
 
 def delete(user_id):
     principal, org_id = context("user.delete", self_id=user_id)
-    domain.delete_user(org_id, user_id, principal.editor_id, expected_sequence=expected_version(),
-                       only_type=UserType.HUMAN)
+    expected = single_expected_version(expected_versions(), lambda: _human(org_id, user_id).version)
+    domain.delete_user(org_id, user_id, principal.editor_id, expected_sequence=expected, only_type=UserType.HUMAN)
     return Response(status=204)
 
 
