@@ -1,8 +1,10 @@
 """/Me (RFC 7644 §3.11): the User resource of whoever the token belongs to.
 
 A token of a human user acts on that user exactly as /Users/{id} would, with
-no role needed for one's own resource. A token without a SCIM User behind it
-(a machine user: service accounts are not SCIM resources) gets 404.
+no role needed for one's own resource here, and only here: /Users/{own id}
+asks for the user.* permissions like any other id, as in ZITADEL. A token
+without a SCIM User behind it (a machine user: service accounts are not SCIM
+resources) gets 404.
 """
 from models.tables import UserType
 
@@ -23,7 +25,7 @@ def _own_id():
 def _aliased(action):
     """Run action on the caller's own user; RFC 7644 §3.11: every response names the aliased resource."""
     user_id = _own_id()
-    response = action(user_id)
+    response = action(user_id, as_me=True)
     response.headers["Location"] = f"{users.users_url()}/{user_id}"
     return response
 

@@ -28,6 +28,15 @@ from .schemas import ZITADEL_IGNORE_PASSWORD
 from .validation import validate_user
 
 
+def _self(user_id, as_me):
+    """The id that needs no role: only /Me acts on the caller's own user without one.
+
+    /Users/{id} asks for the user.* permissions even on one's own id, as ZITADEL does
+    (reference §8.1), so that a token without a role cannot rename or delete its user.
+    """
+    return user_id if as_me else None
+
+
 def users_url():
     return f"{base_url()}/Users"
 
@@ -79,8 +88,8 @@ def create():
                 {"Location": location})
 
 
-def get(user_id):
-    _, org_id = context("user.read", self_id=user_id)
+def get(user_id, *, as_me=False):
+    _, org_id = context("user.read", self_id=_self(user_id, as_me))
     user = _human(org_id, user_id)
     if none_match(user.version):
         return Response(status=304, headers={"ETag": version_of(user)})
@@ -88,8 +97,8 @@ def get(user_id):
                 excluded=request.args.get("excludedAttributes"))
 
 
-def replace(user_id):
-    principal, org_id = context("user.write", self_id=user_id)
+def replace(user_id, *, as_me=False):
+    principal, org_id = context("user.write", self_id=_self(user_id, as_me))
     resource = validate_user(read_json())
     wanted = expected_versions()
 
@@ -103,8 +112,8 @@ def replace(user_id):
                 excluded=request.args.get("excludedAttributes"))
 
 
-def patch(user_id):
-    principal, org_id = context("user.write", self_id=user_id)
+def patch(user_id, *, as_me=False):
+    principal, org_id = context("user.write", self_id=_self(user_id, as_me))
     operations = parse_patch(read_json())
     wanted = expected_versions()
 
@@ -119,8 +128,8 @@ def patch(user_id):
                 excluded=request.args.get("excludedAttributes"))
 
 
-def delete(user_id):
-    principal, org_id = context("user.delete", self_id=user_id)
+def delete(user_id, *, as_me=False):
+    principal, org_id = context("user.delete", self_id=_self(user_id, as_me))
     expected = single_expected_version(expected_versions(), lambda: _human(org_id, user_id).version)
     domain.delete_user(org_id, user_id, principal.editor_id, expected_sequence=expected, only_type=UserType.HUMAN)
     return Response(status=204)

@@ -1,7 +1,8 @@
 """/Me (RFC 7644 §3.11): the User resource of whoever the bearer token belongs to.
 
-A human user's own token needs no role for its own resource, through /Me and through
-/Users/{own id}; a service account's token has no SCIM User behind it (404).
+A human user's own token needs no role for its own resource through /Me, and only there:
+/Users/{own id} asks for the role as for any other id (as ZITADEL does); a service
+account's token has no SCIM User behind it (404).
 """
 import pytest
 
@@ -53,8 +54,15 @@ def test_get_me_honours_attributes(own, me):
     assert body == {"schemas": [CORE], "id": me["id"], "userName": "me@example.com"}
 
 
-def test_get_own_id_through_users_needs_no_role(scim, own, me):
-    response = own.get(f"/Users/{me['id']}")
+def test_own_id_through_users_needs_the_role_while_me_does_not(scim, own, me):
+    """ZITADEL asks for user.read/user.write/user.delete on /Users/{id} (reference §8.1), own id included."""
+    path, before = f"/Users/{me['id']}", fresh(scim, me)
+    assert_scim_error(own.get(path), 403)
+    assert_scim_error(own.put(path, {"schemas": [CORE], "userName": "renamed@example.com"}), 403)
+    assert_scim_error(own.patch(path, {"schemas": [PATCH_OP], "Operations": [
+        {"op": "replace", "path": "title", "value": "x"}]}), 403)
+    assert fresh(scim, me) == before
+    response = own.get("/Me")
     assert response.status_code == 200
     assert response.get_json() == fresh(scim, me)
 
@@ -80,13 +88,6 @@ def test_patch_me(scim, own, me):
     assert fresh(scim, me) == response.get_json()
 
 
-def test_patch_own_resource_through_users(scim, own, me):
-    response = own.patch(f"/Users/{me['id']}", {"schemas": [PATCH_OP], "Operations": [
-        {"op": "replace", "path": "nickName", "value": "Meme"}]})
-    assert response.status_code == 200
-    assert fresh(scim, me)["nickName"] == "Meme"
-
-
 def test_put_me(scim, own, me):
     body = {"schemas": [CORE], "userName": "me@example.com", "displayName": "Me Again", "active": True}
     response = own.put("/Me", body)
@@ -95,9 +96,6 @@ def test_put_me(scim, own, me):
     assert response.get_json() == current
     assert current["displayName"] == "Me Again"
     assert "title" not in current  # PUT replaces
-    response = own.put(f"/Users/{me['id']}", {**body, "title": "Back"})
-    assert response.status_code == 200
-    assert fresh(scim, me)["title"] == "Back"
 
 
 def test_put_me_with_a_stale_version_is_412(scim, own, me):
@@ -119,8 +117,11 @@ def test_delete_me_removes_the_user_and_its_token(scim, own, me):
     assert_scim_error(own.get("/Me"), 401)
 
 
-def test_delete_own_resource_through_users(scim, own, me):
-    assert own.delete(f"/Users/{me['id']}").status_code == 204
+def test_delete_own_resource_through_users_needs_the_role_but_through_me_not(scim, own, me):
+    before = fresh(scim, me)
+    assert_scim_error(own.delete(f"/Users/{me['id']}"), 403)
+    assert fresh(scim, me) == before
+    assert own.delete("/Me").status_code == 204
     assert_scim_error(scim.get(f"/Users/{me['id']}"), 404)
 
 
