@@ -3,9 +3,10 @@
 Mounted twice: at /scim/v2 (the caller's own organisation) and at
 /scim/v2/<orgId> (an explicit organisation, as ZITADEL does).
 """
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from . import bulk, discovery, groups, me, openapi, root_search, users
+from .errors import MEDIA_TYPE
 
 ORG = "<scim_org:org>"
 
@@ -40,10 +41,26 @@ def _take_org(endpoint, values):
     g.scim_org_in_path = (values or {}).pop("org", None)
 
 
+def _options_in_scim_media_type(response):
+    """Flask answers OPTIONS itself: 200, text/html, no body, and the Allow header.
+
+    Every SCIM response is application/scim+json, so this one is too. It becomes
+    204 No Content: RFC 7644 gives OPTIONS no body to send, and a 200 with `{}`
+    would be a JSON object that is no SCIM message (no schemas) for a client to
+    misread; Allow carries all there is to say.
+    """
+    if request.method == "OPTIONS" and response.status_code == 200:
+        response.status_code = 204
+        response.set_data(b"")
+        response.mimetype = MEDIA_TYPE
+    return response
+
+
 def blueprints():
     own = Blueprint("scim", __name__, url_prefix="/scim/v2")
     explicit = Blueprint("scim_org", __name__, url_prefix=f"/scim/v2/{ORG}")
     for bp in (own, explicit):
         _routes(bp)
         bp.url_value_preprocessor(_take_org)
+        bp.after_request(_options_in_scim_media_type)
     return own, explicit
