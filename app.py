@@ -15,7 +15,7 @@ import scim
 from auth import bootstrap
 from config import Settings
 from management import errors as management_errors
-from models import consistency
+from models import consistency, orgs
 from models.db import (
     UNAVAILABLE_ERRORS,
     db,
@@ -44,8 +44,10 @@ class OrgIdConverter(BaseConverter):
 def _prepare_database(settings, instance_path):
     url = settings.database_url or sqlite_url(os.path.join(instance_path, "gateway.db"))
     database = open_database(url)
+    orgs.configure(settings.org_domain_suffix)
     with database.connection_context(), schema_lock(database):
         migrate(database)
+        orgs.assign_missing_domains()
         org = ensure_default_org()
         if settings.admin_token:
             bootstrap.ensure_admin_token(org, settings.admin_token)
@@ -128,8 +130,10 @@ def create_app(settings: Settings | None = None):
     @app.before_request
     def open_connection():
         # One connection per worker thread, kept across requests (opening one
-        # costs more than most queries).
-        db.connect(reuse_if_open=True)
+        # costs more than most queries). Not for the probes: liveness must not
+        # fail with the database, and readiness reports it in its own answer.
+        if request.endpoint not in ("healthz", "readyz"):
+            db.connect(reuse_if_open=True)
 
     @app.get("/healthz")
     def healthz():
@@ -138,9 +142,13 @@ def create_app(settings: Settings | None = None):
     @app.get("/readyz")
     def readyz():
         try:
+            db.connect(reuse_if_open=True)
             db.execute_sql("SELECT 1")
-        except peewee.DatabaseError as error:
+        except (peewee.DatabaseError, peewee.InterfaceError) as error:
             log.warning("readiness check failed: %s", error)
+            # A dead connection kept would fail every later probe on this thread
+            # even once the database is back (an unready pod gets no other traffic).
+            drop_connection()
             return jsonify({"status": "database unavailable"}), 503
         return jsonify({"status": "ready"})
 
