@@ -3,8 +3,13 @@
 The storage mapping follows ZITADEL's SCIM server (reference §8.2): attributes
 with a user column use it; every other SCIM attribute is user metadata under
 urn:zitadel:scim:<attribute>, JSON-serialised when it is complex or
-multi-valued. COLUMNS and METADATA below are the one table of that mapping;
-filters and sorting use it too.
+multi-valued. COLUMNS and the *_METADATA lists below are the one table of that
+mapping; filters and sorting use it too.
+
+externalId belongs to the client that sent it: a caller whose service user has
+the metadata urn:zitadel:scim:provisioningDomain = d keeps it under
+urn:zitadel:scim:d:externalId, so two IdPs provisioning one user each keep
+their own (and each reads, filters and replaces only its own).
 """
 import json
 
@@ -27,8 +32,9 @@ COLUMNS = {
     ("preferredLanguage", None): "preferred_language",
 }
 # core attribute (or attribute.sub) kept as plain-text metadata
-TEXT_METADATA = ("externalId", "profileUrl", "title", "userType", "locale", "timezone",
+TEXT_METADATA = ("profileUrl", "title", "userType", "locale", "timezone",
                  "name.formatted", "name.middleName", "name.honorificPrefix", "name.honorificSuffix")
+EXTERNAL_ID = "externalId"
 # core multi-valued attributes kept as JSON metadata
 LIST_METADATA = ("emails", "phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates")
 ENTERPRISE_TEXT = ("employeeNumber", "costCenter", "organization", "division", "department")
@@ -39,10 +45,22 @@ ENTERPRISE_KEY = "enterprise:{}"
 ACTIVE_UNASSIGNED = (SCIM_PREFIX + "active", b"unassigned")
 
 
-def metadata_attr(schema_id, attribute, sub_attr=None):
+def external_id_attr(provisioning_domain=None):
+    """The metadata attribute name (after urn:zitadel:scim:) of a caller's externalId."""
+    return f"{provisioning_domain}:{EXTERNAL_ID}" if provisioning_domain else EXTERNAL_ID
+
+
+def is_external_id_key(key):
+    """Whether a metadata key holds some caller's externalId (its own or another domain's)."""
+    return key == SCIM_PREFIX + EXTERNAL_ID or (key.startswith(SCIM_PREFIX) and key.endswith(":" + EXTERNAL_ID))
+
+
+def metadata_attr(schema_id, attribute, sub_attr=None, provisioning_domain=None):
     """The metadata attribute name (after urn:zitadel:scim:) holding an attribute, or None."""
     if schema_id == ENTERPRISE_SCHEMA:
         return ENTERPRISE_KEY.format(attribute)
+    if attribute == EXTERNAL_ID:
+        return external_id_attr(provisioning_domain)
     dotted = f"{attribute}.{sub_attr}" if sub_attr else attribute
     if dotted in TEXT_METADATA or attribute in LIST_METADATA:
         return dotted if dotted in TEXT_METADATA else attribute
@@ -76,10 +94,11 @@ def _clean(mapping):
     return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}
 
 
-def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url=None):
+def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url=None, provisioning_domain=None):
     """The full SCIM representation of a human user (before attribute projection).
 
-    groups: [(group id, displayName)] of the user's memberships.
+    groups: [(group id, displayName)] of the user's memberships; provisioning_domain:
+    the caller's, which selects the externalId it reads.
     """
     name = _clean({
         "formatted": _text(metadata, "name.formatted"),
@@ -92,7 +111,7 @@ def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url
     resource = {
         "schemas": [USER_SCHEMA],
         "id": user.id,
-        "externalId": _text(metadata, "externalId"),
+        "externalId": _text(metadata, external_id_attr(provisioning_domain)),
         "userName": user.username,
         "name": name,
         "displayName": user.display_name,
@@ -179,14 +198,18 @@ def _encode(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def from_scim(resource, *, email_verified=True, phone_verified=True, unassign_missing_active=False):
+def from_scim(resource, *, email_verified=True, phone_verified=True, unassign_missing_active=False,
+              provisioning_domain=None):
     """A HumanInput from a validated, canonical SCIM User resource.
 
     A missing `active` means true on POST and PUT; after a PATCH (whose document
     always carries `active` unless an operation removed it) it means unassigned.
+    provisioning_domain is the caller's: it scopes the externalId key.
     """
     name = resource.get("name") or {}
     metadata = {}
+    if resource.get(EXTERNAL_ID) not in (None, ""):
+        metadata[SCIM_PREFIX + external_id_attr(provisioning_domain)] = _encode(resource[EXTERNAL_ID])
     for attr in TEXT_METADATA:
         head, _, sub = attr.partition(".")
         value = (resource.get(head) or {}).get(sub) if sub else resource.get(head)

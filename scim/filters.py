@@ -15,6 +15,7 @@ from models.users import SCIM_PREFIX
 from . import filter_parser as fp
 from .casting import ACTIVE_STATES, ACTIVE_UNASSIGNED, COLUMNS, metadata_attr
 from .errors import ScimError
+from .http import provisioning_domain
 from .schemas import resolve, resolve_group
 
 META_FIELDS = {"created": "created_at", "lastModified": "changed_at"}
@@ -123,7 +124,8 @@ def _leaf(path, op, value=None):
         sub_def = sub or _value_sub(definition)
         return _entry(name, _index_field(definition, sub_def), sub_def, op, value)
     name_part = sub_name if definition["type"] == "complex" and name == "name" else None
-    collection = metadata_attr(schema_id, name, name_part)
+    # externalId is the caller's own (scoped by its provisioning domain), as it reads and writes it
+    collection = metadata_attr(schema_id, name, name_part, provisioning_domain())
     if collection is None or (definition["type"] == "complex" and name != "name" and sub_name not in (None, "value")):
         raise invalid(f"{name} cannot be filtered")
     return _single(collection, target, op, value)

@@ -2,17 +2,22 @@
 import json
 import re
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, has_request_context, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth.permissions import has_permission
 from auth.principal import authenticate
 from models.errors import DomainError
 from models.orgs import get_org
+from models.users import SCIM_PREFIX, metadata_of
 
 from .errors import MEDIA_TYPE, ScimError, from_domain
 
 JSON_TYPES = ("application/scim+json", "application/json")
+# Metadata of the calling service user that scopes the externalIds it writes and reads (reference §8.2).
+PROVISIONING_DOMAIN = SCIM_PREFIX + "provisioningDomain"
+# A scoped key urn:zitadel:scim:<domain>:externalId must fit metadata keys (200 characters).
+MAX_PROVISIONING_DOMAIN = 200 - len(SCIM_PREFIX) - len(":externalId")
 
 
 def respond(body, status=200, headers=None):
@@ -96,6 +101,28 @@ def context(permission, *, self_id=None):
         raise ScimError(403, "No matching permissions found")
     g.principal = principal
     return principal, org_id
+
+
+def caller_metadata():
+    """The authenticated caller's own metadata (its SCIM switches), read once per request."""
+    principal = g.principal
+    cached = g.get("caller_metadata")
+    if cached is None or cached[0] != principal.user_id:
+        # Bulk operations run as nested requests sharing g: the same caller, so the same answer.
+        cached = g.caller_metadata = (principal.user_id, metadata_of([principal.user_id])[principal.user_id])
+    return cached[1]
+
+
+def provisioning_domain():
+    """The caller's provisioning domain, or None (none set, or no authenticated SCIM request)."""
+    if not has_request_context() or g.get("principal") is None:
+        return None
+    raw = caller_metadata().get(PROVISIONING_DOMAIN)
+    domain = raw.decode("utf-8", "replace").strip() if raw is not None else ""
+    if len(domain) > MAX_PROVISIONING_DOMAIN:
+        raise ScimError(400, f"the caller's {PROVISIONING_DOMAIN} is longer than {MAX_PROVISIONING_DOMAIN} "
+                             "characters", "invalidValue")
+    return domain or None
 
 
 def int_param(name, default):

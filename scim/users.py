@@ -8,14 +8,16 @@ from models.search import search_users, user_listing
 from models.tables import UserType
 
 from . import filters, listing
-from .casting import from_scim, manager_ids, to_scim, version_of
+from .casting import external_id_attr, from_scim, is_external_id_key, manager_ids, to_scim, version_of
 from .errors import ScimError
 from .http import (
     base_url,
+    caller_metadata,
     check_version,
     context,
     expected_versions,
     none_match,
+    provisioning_domain,
     read_json,
     respond,
     settings,
@@ -47,7 +49,8 @@ def render(users, org_id):
     names = domain.display_names(manager_ids(metadata), org_id)
     groups = groups_of(ids)
     groups_url = f"{base_url()}/Groups"
-    return [to_scim(u, metadata[u.id], users_url(), names, groups[u.id], groups_url) for u in users]
+    scope = provisioning_domain()
+    return [to_scim(u, metadata[u.id], users_url(), names, groups[u.id], groups_url, scope) for u in users]
 
 
 def _one(user, org_id, status=200, attributes=None, excluded=None, extra_headers=None):
@@ -64,23 +67,36 @@ def _human(org_id, user_id):
     return user
 
 
-def _ignore_password_on_create(principal):
+def _ignore_password_on_create():
     if settings().scim_ignore_password_on_create:
         return True
-    switch = domain.metadata_of([principal.user_id])[principal.user_id].get(ZITADEL_IGNORE_PASSWORD)
+    switch = caller_metadata().get(ZITADEL_IGNORE_PASSWORD)
     return switch is not None and switch.strip().lower() == b"true"
 
 
 def _input(resource, unassign_missing_active=False):
     return from_scim(resource, unassign_missing_active=unassign_missing_active,
                      email_verified=settings().scim_email_verified,
-                     phone_verified=settings().scim_phone_verified)
+                     phone_verified=settings().scim_phone_verified,
+                     provisioning_domain=provisioning_domain())
+
+
+def _keeping_other_external_ids(user, data):
+    """data, plus the externalIds other provisioning domains keep on user.
+
+    A replace rewrites every urn:zitadel:scim: key, but the caller owns only its
+    own externalId; another IdP's must survive this client's PUT or PATCH.
+    """
+    own = domain.SCIM_PREFIX + external_id_attr(provisioning_domain())
+    stored = domain.metadata_of([user.id])[user.id]
+    data.metadata.update({k: v for k, v in stored.items() if is_external_id_key(k) and k != own})
+    return data
 
 
 def create():
     principal, org_id = context("user.write")
     resource = validate_user(read_json())
-    if _ignore_password_on_create(principal):
+    if _ignore_password_on_create():
         resource.pop("password", None)
     user = domain.create_human(org_id, _input(resource), principal.editor_id)
     location = f"{users_url()}/{user.id}"
@@ -105,7 +121,7 @@ def replace(user_id, *, as_me=False):
     def change(user):
         # Runs with the user locked, so If-Match is checked against the version being replaced.
         check_version(user.version, wanted)
-        return _input(resource)
+        return _keeping_other_external_ids(user, _input(resource))
 
     user = domain.update_human(org_id, user_id, change, principal.editor_id)
     return _one(user, org_id, attributes=request.args.get("attributes"),
@@ -121,7 +137,7 @@ def patch(user_id, *, as_me=False):
         # Runs with the user locked: the document patched is the one being replaced.
         check_version(user.version, wanted)
         document = apply_patch(render([user], org_id)[0], operations)
-        return _input(validate_user(document), unassign_missing_active=True)
+        return _keeping_other_external_ids(user, _input(validate_user(document), unassign_missing_active=True))
 
     user = domain.update_human(org_id, user_id, change, principal.editor_id)
     return _one(user, org_id, attributes=request.args.get("attributes"),
