@@ -4,12 +4,16 @@ The storage mapping follows ZITADEL's SCIM server (reference §8.2): attributes
 with a user column use it; every other SCIM attribute is user metadata under
 urn:zitadel:scim:<attribute>, JSON-serialised when it is complex or
 multi-valued. COLUMNS and the *_METADATA lists below are the one table of that
-mapping; filters and sorting use it too.
+mapping; filters and sorting use it too. Two attributes are mapped with care:
 
-externalId belongs to the client that sent it: a caller whose service user has
-the metadata urn:zitadel:scim:provisioningDomain = d keeps it under
-urn:zitadel:scim:d:externalId, so two IdPs provisioning one user each keep
-their own (and each reads, filters and replaces only its own).
+- externalId belongs to the client that sent it: a caller whose service user
+  has the metadata urn:zitadel:scim:provisioningDomain = d keeps it under
+  urn:zitadel:scim:d:externalId, so two IdPs provisioning one user each keep
+  their own (and each reads, filters and replaces only its own).
+- name.formatted and displayName both map to the profile display name,
+  displayName winning when both are given. So that a client reads back what
+  it wrote, name.formatted is also kept as metadata when displayName took the
+  profile, and a marker (displayName unassigned) says when name.formatted did.
 """
 import json
 
@@ -33,8 +37,12 @@ COLUMNS = {
 }
 # core attribute (or attribute.sub) kept as plain-text metadata
 TEXT_METADATA = ("profileUrl", "title", "userType", "locale", "timezone",
-                 "name.formatted", "name.middleName", "name.honorificPrefix", "name.honorificSuffix")
+                 "name.middleName", "name.honorificPrefix", "name.honorificSuffix")
 EXTERNAL_ID = "externalId"
+# metadata attribute of name.formatted when displayName holds the profile display name
+FORMATTED = "name.formatted"
+# The profile display name is name.formatted's, and SCIM's displayName unassigned.
+DISPLAY_NAME_UNASSIGNED = (SCIM_PREFIX + "displayName", b"unassigned")
 # core multi-valued attributes kept as JSON metadata
 LIST_METADATA = ("emails", "phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates")
 ENTERPRISE_TEXT = ("employeeNumber", "costCenter", "organization", "division", "department")
@@ -100,8 +108,9 @@ def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url
     groups: [(group id, displayName)] of the user's memberships; provisioning_domain:
     the caller's, which selects the externalId it reads.
     """
+    formatted_is_display = metadata.get(DISPLAY_NAME_UNASSIGNED[0]) == DISPLAY_NAME_UNASSIGNED[1]
     name = _clean({
-        "formatted": _text(metadata, "name.formatted"),
+        "formatted": user.display_name if formatted_is_display else _text(metadata, FORMATTED),
         "familyName": user.last_name,
         "givenName": user.first_name,
         "middleName": _text(metadata, "name.middleName"),
@@ -114,7 +123,7 @@ def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url
         "externalId": _text(metadata, external_id_attr(provisioning_domain)),
         "userName": user.username,
         "name": name,
-        "displayName": user.display_name,
+        "displayName": None if formatted_is_display else user.display_name,
         "nickName": user.nick_name,
         "profileUrl": _text(metadata, "profileUrl"),
         "title": _text(metadata, "title"),
@@ -210,6 +219,12 @@ def from_scim(resource, *, email_verified=True, phone_verified=True, unassign_mi
     metadata = {}
     if resource.get(EXTERNAL_ID) not in (None, ""):
         metadata[SCIM_PREFIX + external_id_attr(provisioning_domain)] = _encode(resource[EXTERNAL_ID])
+    display_name, formatted = resource.get("displayName") or None, name.get("formatted") or None
+    if display_name and formatted:
+        metadata[SCIM_PREFIX + FORMATTED] = _encode(formatted)
+    elif formatted:
+        display_name = formatted
+        metadata[DISPLAY_NAME_UNASSIGNED[0]] = DISPLAY_NAME_UNASSIGNED[1]
     for attr in TEXT_METADATA:
         head, _, sub = attr.partition(".")
         value = (resource.get(head) or {}).get(sub) if sub else resource.get(head)
@@ -234,7 +249,7 @@ def from_scim(resource, *, email_verified=True, phone_verified=True, unassign_mi
         first_name=name.get("givenName"),
         last_name=name.get("familyName"),
         nick_name=resource.get("nickName"),
-        display_name=resource.get("displayName"),
+        display_name=display_name,
         preferred_language=resource.get("preferredLanguage"),
         email=email,
         email_verified=email_verified,

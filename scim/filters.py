@@ -13,7 +13,7 @@ from models.tables import UserType
 from models.users import SCIM_PREFIX
 
 from . import filter_parser as fp
-from .casting import ACTIVE_STATES, ACTIVE_UNASSIGNED, COLUMNS, metadata_attr
+from .casting import ACTIVE_STATES, ACTIVE_UNASSIGNED, COLUMNS, DISPLAY_NAME_UNASSIGNED, FORMATTED, metadata_attr
 from .errors import ScimError
 from .http import provisioning_domain
 from .schemas import resolve, resolve_group
@@ -22,6 +22,9 @@ META_FIELDS = {"created": "created_at", "lastModified": "changed_at"}
 MULTI_SUBS = {"value", "type", "primary", "display"}
 # Only human users are SCIM resources (machine users are service accounts).
 HUMANS = p.Compare("type", "eq", UserType.HUMAN)
+# The profile display name holds name.formatted, and displayName is unassigned (scim/casting.py).
+FORMATTED_IS_DISPLAY = p.AnyOf(DISPLAY_NAME_UNASSIGNED[0][len(SCIM_PREFIX):],
+                               p.Compare("value", "eq", DISPLAY_NAME_UNASSIGNED[1].decode()))
 
 
 def invalid(detail):
@@ -115,6 +118,8 @@ def _leaf(path, op, value=None):
             raise invalid("active supports eq and ne with true or false")
         active = p.Compare("state", "in", ACTIVE_STATES)
         return active if (op == "eq") == value else p.Not(active)
+    if (name, sub_name) in (("displayName", None), ("name", "formatted")):
+        return _display_name(sub_name == "formatted", target, op, value)
     column = COLUMNS.get((name, sub_name))
     if column is not None:
         return p.Present(column) if op == "pr" else _compare(column, target, op, value)
@@ -129,6 +134,22 @@ def _leaf(path, op, value=None):
     if collection is None or (definition["type"] == "complex" and name != "name" and sub_name not in (None, "value")):
         raise invalid(f"{name} cannot be filtered")
     return _single(collection, target, op, value)
+
+
+def _display_name(formatted, definition, op, value):
+    """displayName or name.formatted: both may live in the display_name column (scim/casting.py).
+
+    The column is displayName's unless the marker says it is name.formatted's;
+    name.formatted is otherwise the metadata kept next to a displayName.
+    """
+    if op == "ne":
+        return p.Not(_display_name(formatted, definition, "eq", value))
+    if op == "eq" and value is None:
+        return p.Not(_display_name(formatted, definition, "pr", None))
+    column = p.Present("display_name") if op == "pr" else _compare("display_name", definition, op, value)
+    if not formatted:
+        return p.and_(p.Not(FORMATTED_IS_DISPLAY), column)
+    return p.or_(_single(FORMATTED, definition, op, value), p.and_(FORMATTED_IS_DISPLAY, column))
 
 
 def _single(collection, definition, op, value):

@@ -1,9 +1,11 @@
 """Reference §8.2, seen from both APIs: where SCIM attributes land in ZITADEL's user model.
 
 - externalId is metadata urn:zitadel:scim:externalId, or urn:zitadel:scim:{domain}:externalId
-  when the calling service user has the metadata urn:zitadel:scim:provisioningDomain = {domain}.
+  when the calling service user has the metadata urn:zitadel:scim:provisioningDomain = {domain};
+- name.formatted and displayName are the profile display name, displayName winning.
 
-A SCIM client still reads back what it wrote: each caller sees its own externalId.
+A SCIM client still reads back what it wrote: each caller sees its own externalId, and
+name.formatted / displayName come back as sent.
 """
 import base64
 
@@ -133,3 +135,67 @@ def test_an_overlong_provisioning_domain_is_a_scim_error_not_a_broken_key(client
     response = overlong.post("/Users", {"schemas": [CORE], "userName": "never@example.com", "externalId": "x"})
     body = assert_scim_error(response, 400, "invalidValue")
     assert "provisioningDomain" in body["detail"]
+
+
+# --------------------------------------------------------------------------- name.formatted and displayName
+
+
+def test_name_formatted_alone_is_the_profile_display_name(client, tenant, scim):
+    user = scim.create_user("formatted@example.com", name={"formatted": "Ms. Barbara J Jensen III",
+                                                           "givenName": "Barbara", "familyName": "Jensen"})
+    assert profile(client, tenant, user["id"])["displayName"] == "Ms. Barbara J Jensen III"
+    assert PREFIX + "name.formatted" not in metadata(client, tenant, user["id"])
+    # read back as written: name.formatted, and no displayName the client never sent
+    read = scim.get(f"/Users/{user['id']}").get_json()
+    assert read["name"] == {"formatted": "Ms. Barbara J Jensen III", "givenName": "Barbara", "familyName": "Jensen"}
+    assert "displayName" not in read and read == user
+
+
+def test_display_name_wins_the_profile_and_name_formatted_is_kept(client, tenant, scim):
+    user = scim.create_user("both@example.com", displayName="Babs", name={"formatted": "Barbara Jensen"})
+    assert profile(client, tenant, user["id"])["displayName"] == "Babs"
+    assert metadata(client, tenant, user["id"])[PREFIX + "name.formatted"] == "Barbara Jensen"
+    read = scim.get(f"/Users/{user['id']}").get_json()
+    assert (read["displayName"], read["name"]["formatted"]) == ("Babs", "Barbara Jensen")
+
+
+def test_removing_display_name_hands_the_profile_to_name_formatted_and_back(client, tenant, scim):
+    user = scim.create_user("swap@example.com", displayName="Babs", name={"formatted": "Barbara Jensen"})
+    path = f"/Users/{user['id']}"
+    removed = scim.patch(path, {"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": "displayName"}]})
+    assert removed.status_code == 200, removed.get_json()
+    assert "displayName" not in removed.get_json()
+    assert removed.get_json()["name"]["formatted"] == "Barbara Jensen"
+    assert profile(client, tenant, user["id"])["displayName"] == "Barbara Jensen"
+    added = scim.patch(path, {"schemas": [PATCH_OP], "Operations": [
+        {"op": "add", "path": "displayName", "value": "B."}]}).get_json()
+    assert (added["displayName"], added["name"]["formatted"]) == ("B.", "Barbara Jensen")
+    assert profile(client, tenant, user["id"])["displayName"] == "B."
+    gone = scim.patch(path, {"schemas": [PATCH_OP], "Operations": [
+        {"op": "remove", "path": "name.formatted"}]}).get_json()
+    assert gone["displayName"] == "B." and "name" not in gone
+    assert PREFIX + "name.formatted" not in metadata(client, tenant, user["id"])
+
+
+def test_a_display_name_set_through_the_management_api_is_what_scim_reads(client, tenant, scim):
+    user = scim.create_user("mgmt@example.com", name={"formatted": "Old Name", "givenName": "A", "familyName": "B"})
+    response = client.put(f"/management/v1/users/{user['id']}/profile", headers=tenant.auth,
+                          json={"firstName": "A", "lastName": "B", "displayName": "New Name"})
+    assert response.status_code == 200, response.get_json()
+    assert scim.get(f"/Users/{user['id']}").get_json()["name"]["formatted"] == "New Name"
+
+
+def test_filters_see_display_name_and_name_formatted_where_they_live(scim):
+    scim.create_user("f-only@example.com", name={"formatted": "Same"})
+    scim.create_user("d-only@example.com", displayName="Same")
+    scim.create_user("both@example.com", displayName="Shown", name={"formatted": "Same"})
+    scim.create_user("none@example.com")
+    assert found(scim, 'displayName eq "Same"') == ["d-only@example.com"]
+    assert found(scim, 'name.formatted eq "Same"') == ["both@example.com", "f-only@example.com"]
+    assert found(scim, 'name.formatted sw "sa"') == ["both@example.com", "f-only@example.com"]
+    assert found(scim, "displayName pr") == ["both@example.com", "d-only@example.com"]
+    assert found(scim, "name.formatted pr") == ["both@example.com", "f-only@example.com"]
+    assert found(scim, 'displayName ne "Same"') == ["both@example.com", "f-only@example.com", "none@example.com"]
+    assert found(scim, 'name.formatted ne "Same"') == ["d-only@example.com", "none@example.com"]
+    assert found(scim, "not (name.formatted pr)") == ["d-only@example.com", "none@example.com"]
+    assert found(scim, 'name[formatted eq "Same"]') == ["both@example.com", "f-only@example.com"]
