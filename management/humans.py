@@ -12,7 +12,7 @@ from .schemas import (
     UpdateHumanPhoneRequest,
     UpdateHumanProfileRequest,
 )
-from .users import bodyless_write
+from .users import bodyless_write, fieldless_write
 
 
 def _read(user_id, proto, part, render):
@@ -61,7 +61,7 @@ def resend_initialization(user_id):
 
 
 def resend_email_verification(user_id):
-    return bodyless_write(human_contact.resend_email_verification, user_id)
+    return fieldless_write(human_contact.resend_email_verification, user_id)
 
 
 def get_phone(user_id):
@@ -77,7 +77,7 @@ def remove_phone(user_id):
 
 
 def resend_phone_verification(user_id):
-    return bodyless_write(human_contact.resend_phone_verification, user_id)
+    return fieldless_write(human_contact.resend_phone_verification, user_id)
 
 
 def remove_avatar(user_id):

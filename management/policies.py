@@ -2,7 +2,7 @@
 from models import policies
 
 from . import wire
-from .http import body, context, raw_body, respond
+from .http import body, context, respond
 from .humans import changed
 from .schemas import AddCustomPasswordComplexityPolicyRequest, UpdateCustomPasswordComplexityPolicyRequest
 
@@ -39,6 +39,6 @@ def update_policy():
 
 
 def reset_policy():
+    # No body binding: whatever is sent is ignored (§1.1).
     principal, org_id = context("policy.delete")
-    raw_body()
     return changed(policies.remove_policy(org_id, principal.editor_id), org_id)

@@ -148,28 +148,38 @@ def add_machine_user():
     return respond({"userId": user.id, "details": wire.details_changed(wire.stamp(user), org_id)})
 
 
-def bodyless_write(operation, user_id):
-    """A user.write whose request has no fields (a body is read for its syntax only): change-style details."""
+def _user_write(operation, user_id, read_body):
     principal, org_id = context("user.write")
-    raw_body()
+    if read_body:
+        raw_body()
     event = operation(org_id, user_id, principal.editor_id)
     return respond({"details": wire.details_changed(event, org_id)})
 
 
+def bodyless_write(operation, user_id):
+    """A user.write without a body binding (the DELETEs): any body is ignored (§1.1). Change-style details."""
+    return _user_write(operation, user_id, read_body=False)
+
+
+def fieldless_write(operation, user_id):
+    """A user.write whose body maps onto a request without fields: the body is read for its syntax only."""
+    return _user_write(operation, user_id, read_body=True)
+
+
 def deactivate(user_id):
-    return bodyless_write(user_state.deactivate, user_id)
+    return fieldless_write(user_state.deactivate, user_id)
 
 
 def reactivate(user_id):
-    return bodyless_write(user_state.reactivate, user_id)
+    return fieldless_write(user_state.reactivate, user_id)
 
 
 def lock(user_id):
-    return bodyless_write(user_state.lock, user_id)
+    return fieldless_write(user_state.lock, user_id)
 
 
 def unlock(user_id):
-    return bodyless_write(user_state.unlock, user_id)
+    return fieldless_write(user_state.unlock, user_id)
 
 
 def remove(user_id):

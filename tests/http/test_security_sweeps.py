@@ -4,7 +4,8 @@
   account has no SCIM User);
 - a token of another organisation aimed at this organisation's users and groups, by id
   or through x-zitadel-orgid / /scim/v2/{orgId}: 403 or 404 (or ZITADEL's documented 400
-  "user could not be found" quirk), and none of the victim's data in any body.
+  "user could not be found" quirk), and none of the victim's data in any body;
+- a malformed body sent to a management RPC without a body binding is ignored.
 New routes are swept automatically.
 """
 import re
@@ -14,6 +15,7 @@ import pytest
 
 from tests.conftest import make_tenant
 
+MANAGEMENT = "/management/v1/"
 PUBLIC = {"/scim/v2/ServiceProviderConfig", "/scim/v2/ResourceTypes", "/scim/v2/ResourceTypes/<name>",
           "/scim/v2/Schemas", "/scim/v2/Schemas/<path:schema_id>", "/scim/v2/openapi.json"}
 API_PREFIXES = ("/scim/v2/", "/management/v1/")
@@ -154,3 +156,26 @@ def test_naming_the_victims_organisation_is_refused(app, client, victim):
         where = f"{method} {url} -> {response.status_code}"
         _assert_no_leak(response, victim, where)
         assert response.status_code in (403, 404), where
+
+
+# Management RPCs without a body binding besides the GETs and DELETEs (reference §5, "no body"),
+# and the one DELETE that has a body.
+BODYLESS_POSTS = ("/auth_factors/_search", "/passwordless/_search", "/passwordless/_link")
+BODY_BOUND_DELETES = ("/metadata/_bulk",)
+
+
+def test_a_malformed_body_is_ignored_without_a_body_binding(app, client):
+    tenant = make_tenant()
+    body = {"userName": "ignored", "profile": {"firstName": "I", "lastName": "G"}, "email": {"email": "i@example.com"}}
+    user = client.post(MANAGEMENT + "users/human", json=body, headers=tenant.auth).get_json()["userId"]
+    swept = 0
+    for method, path in _routes(app):
+        bodyless = method in ("GET", "DELETE") and not path.endswith(BODY_BOUND_DELETES)
+        if not path.startswith(MANAGEMENT) or not (bodyless or (method == "POST" and path.endswith(BODYLESS_POSTS))):
+            continue
+        response = client.open(_fill(path, {"user": user}), method=method, data="{",
+                                content_type="application/json", headers=tenant.auth)
+        message = (response.get_json(silent=True) or {}).get("message", "")
+        assert response.status_code < 500 and not message.startswith("proto: syntax error"), (method, path, message)
+        swept += 1
+    assert swept > 20

@@ -1,6 +1,10 @@
 """Helpers of the management API tests: a client speaking protobuf-JSON as one tenant, error checks."""
 import base64
 
+from models.db import db
+from models.ids import new_id
+from models.mgmt_tables import AuthFactor, AuthFactorState
+
 PREFIX = "/management/v1"
 DETAIL_TYPE = "type.googleapis.com/zitadel.v1.ErrorDetail"
 
@@ -81,3 +85,9 @@ def absent(mgmt, user_name):
     """No user of that userName in the client's org (what a failed create must leave behind)."""
     found = mgmt.ok("post", "/users/_search", {"queries": [{"userNameQuery": {"userName": user_name}}]})
     return "result" not in found
+
+
+def factor(user_id, kind, state=AuthFactorState.READY, name=None):
+    """A factor as a login flow would have registered it (registration is not part of this API)."""
+    with db.connection_context():
+        return AuthFactor.create(id=new_id(), user=user_id, kind=kind, state=state, name=name).id

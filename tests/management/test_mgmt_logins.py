@@ -8,20 +8,13 @@ import pytest
 from models.auth_factors import verify_totp
 from models.codes import code_hash
 from models.db import db
-from models.ids import new_id
 from models.mgmt_tables import AuthFactor, AuthFactorState, Notification, UserCode
 from tests.conftest import make_tenant
-from tests.management.mgmt_helpers import MgmtClient, assert_denied, assert_error, assert_invalid
+from tests.management.mgmt_helpers import MgmtClient, assert_denied, assert_error, assert_invalid, factor
 
 OTP_MISSING = "Multifactor OTP (OneTimePassword) doesn't exist"
 WEBAUTHN_MISSING = "WebAuthN Token could not be found"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def factor(user_id, kind, state=AuthFactorState.READY, name=None):
-    """A factor as a login flow would have registered it (registration is not part of this API)."""
-    with db.connection_context():
-        return AuthFactor.create(id=new_id(), user=user_id, kind=kind, state=state, name=name).id
 
 
 def factors(mgmt, user_id):
