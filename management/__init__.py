@@ -131,7 +131,7 @@ def blueprint():
     bp.record_once(lambda state: openapi.register(state.app, PREFIX, ROUTES, EXTENSION_ROUTES))
     bp.register_blueprint(notify_commands())
     for rule, method, view in ROUTES + EXTENSION_ROUTES:
-        bp.add_url_rule(rule, endpoint=f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}_{method.lower()}",
-                        view_func=view, methods=[method])
+        # Named after its RPC: validation errors name the RPC's request message (http.context).
+        bp.add_url_rule(rule, endpoint=openapi.OPERATIONS[view][0], view_func=view, methods=[method])
     _error_handlers(bp)
     return bp

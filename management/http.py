@@ -9,15 +9,31 @@ from models.errors import NotFound
 from models.orgs import get_org
 
 from .errors import PERMISSION_DENIED, ApiError, validation_error
-from .messages import load
+from .fields import length_rule
+from .messages import load, pascal
 
 ORG_HEADER = "x-zitadel-orgid"
 # Deeper JSON than this cannot be a valid request (queries nest at most 20 levels).
 MAX_JSON_DEPTH = 96
 
+# ZITADEL's generic user and metadata RPCs call the user id `id`; the others call it `user_id`.
+ID_NAMED = frozenset({
+    "GetUserByIDRequest", "DeactivateUserRequest", "ReactivateUserRequest", "LockUserRequest", "UnlockUserRequest",
+    "RemoveUserRequest", "SetUserMetadataRequest", "BulkSetUserMetadataRequest", "ListUserMetadataRequest",
+    "GetUserMetadataRequest", "RemoveUserMetadataRequest", "BulkRemoveUserMetadataRequest",
+})
+# Their protos only require the user id to be non-empty: a longer one is left to the lookup, as ZITADEL does.
+NO_MAXIMUM = frozenset({
+    "SetHumanInitialPasswordRequest", "SetHumanPasswordRequest", "GenerateMachineSecretRequest",
+    "AddMachineKeyRequest", "AddPersonalAccessTokenRequest",
+})
+PATH_MAX_RUNES = 200
+
 
 def context(permission):
-    """Authenticate, resolve the ctx org (§1.4) and check permission (§1.5); returns (principal, org_id)."""
+    """Authenticate, resolve the ctx org (§1.4), check permission (§1.5), then the path parameters' field rules
+    (ZITADEL validates a request after authorising it); returns (principal, org_id).
+    """
     principal = authenticate(request.headers.get("Authorization"))
     org_id = (request.headers.get(ORG_HEADER) or "").strip() or principal.org_id
     if org_id != principal.org_id:
@@ -28,7 +44,19 @@ def context(permission):
     if not has_permission(principal.roles, org_id, permission):
         raise ApiError(PERMISSION_DENIED, "No matching permissions found", "AUTH-5mWD2")
     g.principal = principal
+    # Endpoints are named after their RPC (see blueprint()), whose request message carries the path fields.
+    check_path(request.endpoint.rpartition(".")[2] + "Request", request.view_args or {})
     return principal, org_id
+
+
+def check_path(message, values):
+    """Path parameters are fields of the request message: 1..200 runes unless its proto sets no maximum."""
+    for name, value in values.items():
+        is_user_id = name == "user_id"
+        longest = 0 if is_user_id and message in NO_MAXIMUM else PATH_MAX_RUNES
+        if not value or (longest and len(value) > longest):
+            field = "Id" if is_user_id and message in ID_NAMED else pascal(name)
+            raise validation_error(f"invalid {message}.{field}: {length_rule(1, longest)[1]}")
 
 
 def _depth(value):
@@ -67,12 +95,6 @@ def body(schema, **path):
 def args(schema):
     """Query-string parameters loaded through schema (for routes without a body binding)."""
     return load(schema, request.args.to_dict())
-
-
-def path_id(value, message="Request", field="Id"):
-    if not 1 <= len(value) <= 200:
-        raise validation_error(f"invalid {message}.{field}: value length must be between 1 and 200 runes, inclusive")
-    return value
 
 
 def respond(payload):

@@ -2,7 +2,7 @@
 from models import human_contact, user_lookup, user_passwords
 
 from . import wire
-from .http import body, context, path_id, respond
+from .http import body, context, respond
 from .schemas import (
     ResendHumanInitializationRequest,
     SendHumanResetPasswordNotificationRequest,
@@ -15,10 +15,10 @@ from .schemas import (
 from .users import bodyless_write, fieldless_write
 
 
-def _read(user_id, proto, part, render):
+def _read(user_id, part, render):
     """GetHumanProfile/Email/Phone: the user's details and one part of it."""
     _, org_id = context("user.read")
-    user = user_lookup.human_in_org(org_id, path_id(user_id, proto, "UserId"))
+    user = user_lookup.human_in_org(org_id, user_id)
     return respond({"details": wire.details_of(user, org_id), part: render(user)})
 
 
@@ -28,7 +28,7 @@ def changed(event, org_id):
 
 
 def get_profile(user_id):
-    return _read(user_id, "GetHumanProfileRequest", "profile", wire.profile)
+    return _read(user_id, "profile", wire.profile)
 
 
 def update_profile(user_id):
@@ -38,7 +38,7 @@ def update_profile(user_id):
 
 
 def get_email(user_id):
-    return _read(user_id, "GetHumanEmailRequest", "email", wire.email)
+    return _read(user_id, "email", wire.email)
 
 
 def _contact(user_id, schema, field, operation):
@@ -65,7 +65,7 @@ def resend_email_verification(user_id):
 
 
 def get_phone(user_id):
-    return _read(user_id, "GetHumanPhoneRequest", "phone", wire.phone)
+    return _read(user_id, "phone", wire.phone)
 
 
 def update_phone(user_id):

@@ -12,7 +12,7 @@ from models.user_lookup import last_sequence
 
 from . import wire
 from .fields import Bytes, Enum, Text, Timestamp
-from .http import body, context, path_id, raw_body, respond
+from .http import body, context, raw_body, respond
 from .messages import Message
 from .schemas import ListQuery
 from .users import paging
@@ -51,16 +51,12 @@ class AddPersonalAccessTokenRequest(Message):
     expiration_date = Timestamp()
 
 
-def _user_id(user_id, message):
-    return path_id(user_id, message, "UserId")
-
-
 # ---- (44) ---------------------------------------------------------------------------------
 
 def update_machine(user_id):
     principal, org_id = context("user.write")
     request_ = body(UpdateMachineRequest())
-    event = credentials.update_machine(org_id, _user_id(user_id, "UpdateMachineRequest"), principal.editor_id,
+    event = credentials.update_machine(org_id, user_id, principal.editor_id,
                                        name=request_["name"], description=request_.get("description"),
                                        access_token_type=request_.get("access_token_type", 0))
     return respond({"details": wire.details_changed(event, org_id)})
@@ -71,14 +67,14 @@ def update_machine(user_id):
 def generate_secret(user_id):
     principal, org_id = context("user.write")
     raw_body()
-    made = credentials.set_secret(org_id, _user_id(user_id, "GenerateMachineSecretRequest"), principal.editor_id)
+    made = credentials.set_secret(org_id, user_id, principal.editor_id)
     return respond({"clientId": made.client_id, "clientSecret": made.secret,
                     "details": wire.details_created(made.event, org_id)})
 
 
 def remove_secret(user_id):
     principal, org_id = context("user.write")
-    event = credentials.remove_secret(org_id, _user_id(user_id, "RemoveMachineSecretRequest"), principal.editor_id)
+    event = credentials.remove_secret(org_id, user_id, principal.editor_id)
     return respond({"details": wire.details_changed(event, org_id)})
 
 
@@ -86,26 +82,26 @@ def remove_secret(user_id):
 
 def get_key(user_id, key_id):
     _, org_id = context("user.read")
-    row = credentials.get_key(org_id, _user_id(user_id, "GetMachineKeyByIDsRequest"), key_id)
+    row = credentials.get_key(org_id, user_id, key_id)
     return respond({"key": wire.machine_key(row, org_id)})
 
 
-def _listing(user_id, message, lister, render):
+def _listing(user_id, lister, render):
     _, org_id = context("user.read")
     offset, limit, ascending = paging(body(ListRequest()).get("query", {}))
-    total, rows = lister(org_id, _user_id(user_id, message), offset=offset, limit=limit, ascending=ascending)
+    total, rows = lister(org_id, user_id, offset=offset, limit=limit, ascending=ascending)
     return respond(wire.message(details=wire.list_details(total, last_sequence()),
                                 result=[render(row, org_id) for row in rows]))
 
 
 def list_keys(user_id):
-    return _listing(user_id, "ListMachineKeysRequest", credentials.list_keys, wire.machine_key)
+    return _listing(user_id, credentials.list_keys, wire.machine_key)
 
 
 def add_key(user_id):
     principal, org_id = context("user.write")
     request_ = body(AddMachineKeyRequest())
-    made = credentials.add_key(org_id, _user_id(user_id, "AddMachineKeyRequest"), principal.editor_id,
+    made = credentials.add_key(org_id, user_id, principal.editor_id,
                                key_type=request_.get("type", KeyType.JSON),
                                expires_at=request_.get("expiration_date"), public_key=request_.get("public_key"))
     return respond(wire.message(keyId=made.key.id, keyDetails=wire.b64(made.key_file),
@@ -114,8 +110,7 @@ def add_key(user_id):
 
 def remove_key(user_id, key_id):
     principal, org_id = context("user.write")
-    event = credentials.remove_key(org_id, _user_id(user_id, "RemoveMachineKeyRequest"), key_id,
-                                   principal.editor_id)
+    event = credentials.remove_key(org_id, user_id, key_id, principal.editor_id)
     return respond({"details": wire.details_changed(event, org_id)})
 
 
@@ -123,27 +118,25 @@ def remove_key(user_id, key_id):
 
 def get_pat(user_id, token_id):
     _, org_id = context("user.read")
-    row = credentials.get_pat(org_id, _user_id(user_id, "GetPersonalAccessTokenByIDsRequest"), token_id)
+    row = credentials.get_pat(org_id, user_id, token_id)
     return respond({"token": wire.personal_access_token(row, org_id)})
 
 
 def list_pats(user_id):
-    return _listing(user_id, "ListPersonalAccessTokensRequest", credentials.list_pats, wire.personal_access_token)
+    return _listing(user_id, credentials.list_pats, wire.personal_access_token)
 
 
 def add_pat(user_id):
     principal, org_id = context("user.write")
     request_ = body(AddPersonalAccessTokenRequest())
-    row, token = credentials.add_pat(org_id, _user_id(user_id, "AddPersonalAccessTokenRequest"),
-                                     principal.editor_id, expires_at=request_.get("expiration_date"))
+    row, token = credentials.add_pat(org_id, user_id, principal.editor_id, expires_at=request_.get("expiration_date"))
     return respond({"tokenId": row.id, "token": token,
                     "details": wire.details_created(Stamp(row.sequence, row.created_at), org_id)})
 
 
 def remove_pat(user_id, token_id):
     principal, org_id = context("user.write")
-    event = credentials.remove_pat(org_id, _user_id(user_id, "RemovePersonalAccessTokenRequest"), token_id,
-                                   principal.editor_id)
+    event = credentials.remove_pat(org_id, user_id, token_id, principal.editor_id)
     return respond({"details": wire.details_changed(event, org_id)})
 
 

@@ -6,7 +6,7 @@ from models.orgs import get_org
 from models.predicates import Compare, and_
 
 from . import wire
-from .http import body, context, path_id, respond
+from .http import body, context, respond
 from .humans import changed
 from .queries import text
 from .schemas import (
@@ -71,8 +71,7 @@ def add_member():
 def update_member(user_id):
     principal, org_id = context("org.member.write")
     roles = body(UpdateOrgMemberRequest()).get("roles", [])
-    stamp = org_members.change_member(org_id, path_id(user_id, "UpdateOrgMemberRequest", "UserId"), roles,
-                                      principal.editor_id, MEMBER_ROLES)
+    stamp = org_members.change_member(org_id, user_id, roles, principal.editor_id, MEMBER_ROLES)
     return changed(stamp, org_id)
 
 

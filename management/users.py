@@ -9,7 +9,7 @@ from models.users import HumanInput
 
 from . import wire
 from .event_labels import label
-from .http import args, body, context, path_id, raw_body, respond
+from .http import args, body, context, raw_body, respond
 from .queries import SORT_COLUMNS, user_predicate
 from .schemas import (
     AddHumanUserRequest,
@@ -28,7 +28,7 @@ MAX_OFFSET = 2**62
 
 def get_by_id(user_id):
     _, org_id = context("user.read")
-    user = user_lookup.in_org(org_id, path_id(user_id, "GetUserByIDRequest"))
+    user = user_lookup.in_org(org_id, user_id)
     return respond({"user": _user(user)})
 
 

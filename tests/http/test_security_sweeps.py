@@ -5,6 +5,7 @@
 - a token of another organisation aimed at this organisation's users and groups, by id
   or through x-zitadel-orgid / /scim/v2/{orgId}: 403 or 404 (or ZITADEL's documented 400
   "user could not be found" quirk), and none of the victim's data in any body;
+- management path parameters over 200 runes: 400 code 3, never a 5xx;
 - a malformed body sent to a management RPC without a body binding is ignored.
 New routes are swept automatically.
 """
@@ -117,6 +118,10 @@ def test_every_route_refuses_a_missing_token(app, client, victim):
     assert swept > 20
 
 
+def _code(response):
+    return (response.get_json(silent=True) or {}).get("code")
+
+
 def test_every_route_refuses_a_token_without_roles(app, client, victim):
     powerless = make_tenant(roles=())
     for method, path in _routes(app):
@@ -156,6 +161,45 @@ def test_naming_the_victims_organisation_is_refused(app, client, victim):
         where = f"{method} {url} -> {response.status_code}"
         _assert_no_leak(response, victim, where)
         assert response.status_code in (403, 404), where
+
+
+def _management_routes_with_parameters(app):
+    for method, path in _routes(app):
+        if path.startswith(MANAGEMENT):
+            for name in re.findall(r"<(?:[^:>]+:)?([^>]+)>", path):
+                yield method, path, name
+
+
+# Request messages whose user id has no maximum length in ZITADEL's protos: a long one is merely unknown.
+UNBOUNDED_USER_IDS = {(method, f"{MANAGEMENT}users/<user_id>/{rest}") for method, rest in (
+    ("POST", "password"), ("POST", "password/_initialize"), ("PUT", "secret"), ("POST", "keys"), ("POST", "pats"))}
+
+
+@pytest.fixture(scope="module")
+def owner(app):
+    """An organisation of its own with a human, for the sweeps that must be authorised."""
+    tenant = make_tenant()
+    body = {"userName": "owned", "profile": {"firstName": "O", "lastName": "W"}, "email": {"email": "o@example.com"}}
+    user = app.test_client().post(MANAGEMENT + "users/human", json=body, headers=tenant.auth).get_json()
+    return {"tenant": tenant, "user": user["userId"]}
+
+
+def test_every_management_path_parameter_is_at_most_200_runes(app, client, owner):
+    swept = 0
+    for method, path, name in _management_routes_with_parameters(app):
+        url = _fill(path.replace(f"<{name}>", "<long>").replace(f"<path:{name}>", "<long>"),
+                    {**owner, "long": "1" * 201})
+        response = _call(client, method, url, owner["tenant"].auth)
+        where = (method, path, name, response.status_code, response.get_json(silent=True))
+        assert response.status_code < 500, where
+        if name == "user_id" and (method, path) in UNBOUNDED_USER_IDS:
+            assert response.status_code in (400, 404) and _code(response) in (5, 9), where
+            continue
+        assert response.status_code == 400 and _code(response) == 3, where
+        assert response.get_json()["message"].endswith(": value length must be between 1 and 200 runes, inclusive"), (
+            where)
+        swept += 1
+    assert swept > 40
 
 
 # Management RPCs without a body binding besides the GETs and DELETEs (reference §5, "no body"),
