@@ -27,12 +27,12 @@ PERMISSIONS = {
     ),
 }
 
+# ZITADEL's auth option of the RPCs any caller with a valid token may use (AddOrg): no role is needed.
+AUTHENTICATED = "authenticated"
+
 # Organisation, member and policy permissions (the part of ZITADEL's defaults the org endpoints need).
 _ORG_ADMINS = ("IAM_OWNER", "IAM_ORG_MANAGER", "ORG_OWNER")
 PERMISSIONS.update({
-    # ZITADEL lets any authenticated user create an organisation (and own it); here only instance
-    # administrators may, so that a service account's token cannot mint itself an ORG_OWNER role.
-    "org.create": ("IAM_OWNER", "IAM_ORG_MANAGER"),
     "org.read": (*_ORG_ADMINS, "IAM_OWNER_VIEWER", "IAM_USER_MANAGER", "IAM_LOGIN_CLIENT", "ORG_OWNER_VIEWER",
                  "ORG_USER_MANAGER", "ORG_SETTINGS_MANAGER", "ORG_USER_PERMISSION_EDITOR",
                  "ORG_PROJECT_PERMISSION_EDITOR", "ORG_PROJECT_CREATOR"),
@@ -57,7 +57,9 @@ ORG_ROLES = sorted({r for roles in PERMISSIONS.values() for r in roles if not r.
 
 
 def has_permission(roles_by_scope, org_id, permission):
-    """True if the roles held instance-wide or in org_id grant permission."""
+    """True if the roles held instance-wide or in org_id grant permission (AUTHENTICATED: always)."""
+    if permission == AUTHENTICATED:
+        return True
     allowed = PERMISSIONS[permission]
     held = list(roles_by_scope.get(IAM_SCOPE, ())) + list(roles_by_scope.get(org_id, ()))
     return any(role in allowed for role in held)

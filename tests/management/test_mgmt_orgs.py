@@ -1,7 +1,7 @@
 """#57 memberships and the organisation endpoints: /orgs/me, AddOrg, org members."""
 from models import members, tokens
 from models.db import db
-from models.tables import User
+from models.tables import Org, User
 from tests.conftest import make_tenant
 from tests.management.mgmt_helpers import MgmtClient, assert_denied, assert_error, assert_invalid
 
@@ -13,11 +13,10 @@ def test_get_my_org(mgmt, tenant, roleless):
     assert_denied(roleless.get("/orgs/me"))
 
 
-def test_add_org_makes_the_caller_its_owner(client, mgmt, roleless):
-    # Instance administrators only (ZITADEL allows any authenticated user).
-    assert_denied(roleless.post("/orgs", {"name": "Acme Subsidiary"}))
-    assert_denied(mgmt.post("/orgs", {"name": "Acme Subsidiary"}))
-    creator = MgmtClient(client, make_tenant(("IAM_ORG_MANAGER",), scope="iam"))
+def test_add_org_makes_the_caller_its_owner(client, roleless):
+    # As in ZITADEL, any authenticated caller may, without a role: AddOrg's auth option is "authenticated".
+    creator = roleless
+    assert_denied(creator.get("/orgs/me"))  # no role anywhere
     answer = creator.ok("post", "/orgs", {"name": f"Acme Subsidiary {creator.tenant.org_id}"})
     assert set(answer["details"]) == {"sequence", "creationDate", "resourceOwner"}
     assert answer["details"]["resourceOwner"] == answer["id"]
@@ -31,6 +30,22 @@ def test_add_org_makes_the_caller_its_owner(client, mgmt, roleless):
     assert_invalid(creator.post("/orgs", {"name": ""}),
                    "invalid AddOrgRequest.Name: value length must be between 1 and 200 runes, inclusive")
     assert_error(client.post("/management/v1/orgs", json={"name": "x"}), 401, 16, "auth header missing")
+
+
+def test_add_org_by_roles(client, mgmt, tenant):
+    # An organisation's owner and an instance administrator may create organisations too, each owning its own.
+    iam = MgmtClient(client, make_tenant(("IAM_ORG_MANAGER",), scope="iam"))
+    for creator in (mgmt, iam):
+        org_id = creator.ok("post", "/orgs", {"name": f"Sub of {creator.tenant.org_id}"})["id"]
+        owned = MgmtClient(client, creator.tenant, org_header=org_id)
+        assert [m["userId"] for m in owned.ok("post", "/orgs/me/members/_search", {})["result"]] == [
+            creator.tenant.user_id]
+    # A header naming an organisation that does not exist is refused before anything is created.
+    ghost = MgmtClient(client, tenant, org_header="404")
+    name = f"Ghost child of {tenant.org_id}"
+    assert_error(ghost.post("/orgs", {"name": name}), 403, 7, "Organisation doesn't exist", "AUTH-Bs7Ds")
+    with db.connection_context():
+        assert not Org.select().where(Org.name == name).exists()
 
 
 def test_org_members(mgmt, other, tenant):
