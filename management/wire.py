@@ -162,11 +162,12 @@ def org(row):
 
 
 def org_member(member, row):
-    """member.v1.Member: the roles and who holds them."""
+    """member.v1.Member: the roles and who holds them; userResourceOwner is the holder's own organisation,
+    which need not be the one the roles are in."""
     return message(userId=row.id, details=details_of(member, member.scope), roles=member.role_list,
                    preferredLoginName=row.username, email=row.email, firstName=row.first_name,
                    lastName=row.last_name, displayName=row.display_name or row.name,
-                   userType=enum(USER_TYPES, row.type))
+                   userType=enum(USER_TYPES, row.type), userResourceOwner=row.org_id)
 
 
 KEY_TYPES = {0: "KEY_TYPE_UNSPECIFIED", 1: "KEY_TYPE_JSON"}

@@ -62,8 +62,13 @@ def test_org_members(mgmt, other, tenant):
     assert member["userId"] == user_id and member["roles"] == ["ORG_USER_MANAGER"]
     assert member["email"] == "admin@acme.example" and member["userType"] == "TYPE_HUMAN"
     assert member["preferredLoginName"] == "admin" and member["firstName"] == "Minnie"
+    assert member["userResourceOwner"] == tenant.org_id
     by_id = mgmt.ok("post", "/orgs/me/members/_search", {"queries": [{"userIdQuery": {"userId": foreign}}]})
     assert [m["userId"] for m in by_id["result"]] == [foreign]
+    # A member from another organisation: the roles are held here, the user belongs there.
+    (foreign_member,) = by_id["result"]
+    assert foreign_member["userResourceOwner"] == other.tenant.org_id
+    assert foreign_member["details"]["resourceOwner"] == tenant.org_id
     everyone = mgmt.ok("post", "/orgs/me/members/_search", {"query": {"limit": 1}})
     assert everyone["details"]["totalResult"] == "3" and len(everyone["result"]) == 1
     mgmt.ok("put", f"/orgs/me/members/{user_id}", {"roles": ["ORG_OWNER", "ORG_USER_MANAGER"]})
