@@ -6,6 +6,7 @@ Messages follow protoc-gen-validate's wording, because clients match on them
 import base64
 import binascii
 import datetime
+import re
 
 from marshmallow import ValidationError, fields, validate
 
@@ -40,6 +41,48 @@ class Text(fields.String):
         if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
             raise self.make_error("invalid")
         return text
+
+
+# RFC 5646 well-formedness: language (with extlangs), script, region, variants, extensions, private use;
+# or a private-use tag alone. `_` is accepted as a separator, as ZITADEL's parser accepts it.
+LANGUAGE_TAG = re.compile(r"""
+    (?: (?:[a-z]{2,3}(?:-[a-z]{3}){0,3} | [a-z]{4,8})
+        (?:-[a-z]{4})?
+        (?:-(?:[a-z]{2}|[0-9]{3}))?
+        (?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*
+        (?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*
+        (?:-x(?:-[a-z0-9]{1,8})+)?
+    ) | x(?:-[a-z0-9]{1,8})+
+""", re.VERBOSE)
+
+
+def language_tag(text):
+    """A BCP 47 tag in its canonical case (`en-US`, `sr-Latn`); "" when it is undefined (`und`) or cannot be
+    parsed, which ZITADEL stores as `und` and this gateway leaves unset (rendered `und`)."""
+    tag = text.strip().lower().replace("_", "-")
+    if tag == "und" or not LANGUAGE_TAG.fullmatch(tag):
+        return ""
+    head, *rest = tag.split("-")
+    if head == "x":
+        return tag
+    canonical = [head]
+    for part in rest:
+        if len(part) == 1:
+            # A singleton: the extensions and private use after it stay lower case.
+            break
+        # Regions upper case, scripts title case (RFC 5646 §2.1.1).
+        canonical.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 and part.isalpha()
+                         else part)
+    return "-".join(canonical + rest[len(canonical) - 1:])
+
+
+class LanguageTag(Text):
+    """A proto string holding a language: the length rule is checked on what was sent, then the tag is
+    canonicalised, as ZITADEL's API layer does (language.Make)."""
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        text = super().deserialize(value, attr, data, **kwargs)
+        return language_tag(text) if isinstance(text, str) else text
 
 
 class Uint64(fields.Integer):

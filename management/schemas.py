@@ -7,7 +7,7 @@ protos (`proto` is the Go name used in validation errors).
 from marshmallow import ValidationError, fields, validates_schema
 
 from . import wire
-from .fields import Bool, Bytes, Enum, Text, Uint32, Uint64, check_bytes_length
+from .fields import Bool, Bytes, Enum, LanguageTag, Text, Uint32, Uint64, check_bytes_length
 from .messages import Message
 
 TEXT_METHODS = {
@@ -205,7 +205,7 @@ class HumanProfile(Message):
     last_name = Text(1, 200)
     nick_name = Text(0, 200)
     display_name = Text(0, 200)
-    preferred_language = Text(0, 10)
+    preferred_language = LanguageTag(0, 10)
     gender = Enum(wire.GENDERS)
 
 

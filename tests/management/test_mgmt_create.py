@@ -101,6 +101,28 @@ def test_add_human_validation(mgmt, body, message):
     assert absent(mgmt, "minnie")
 
 
+@pytest.mark.parametrize("sent, kept", [
+    ("!!bad", "und"), ("en--us", "und"), ("und", "und"), ("EN-us", "en-US"), ("de_ch", "de-CH"),
+    ("sr-latn-rs", "sr-Latn-RS"), ("es-419", "es-419"),
+])
+@pytest.mark.parametrize("create", ["add", "import"])
+def test_preferred_language_is_a_bcp47_tag(mgmt, create, sent, kept):
+    # Reference §6.2 (6): a tag that cannot be parsed is the undefined language, `und`.
+    profile = {**PROFILE, "preferredLanguage": sent}
+    response = add(mgmt, profile=profile) if create == "add" else imported(mgmt, profile=profile)
+    user_id = response.get_json()["userId"]
+    assert mgmt.ok("get", f"/users/{user_id}/profile")["profile"]["preferredLanguage"] == kept
+    assert mgmt.user(user_id)["human"]["profile"]["preferredLanguage"] == kept
+
+
+def test_preferred_language_length_is_checked_on_what_was_sent(mgmt):
+    # Ten runes at most, before the tag is parsed: a longer unparseable one is refused, not made `und`.
+    assert_invalid(add(mgmt, profile={**PROFILE, "preferredLanguage": "!!bad-value"}),
+                   "invalid AddHumanUserRequest.Profile: embedded message failed validation | caused by: invalid "
+                   "AddHumanUserRequest_Profile.PreferredLanguage: value length must be at most 10 runes")
+    assert absent(mgmt, "minnie")
+
+
 def test_add_human_needs_user_write(reader, roleless):
     assert_denied(add(reader))
     assert_denied(add(roleless))

@@ -60,6 +60,18 @@ def test_update_profile(mgmt, scim):
     assert_error(mgmt.put(f"/users/{user_id}/profile", PROFILE), 400, 9, "Profile not changed", "COMMAND-2M0fs")
 
 
+def test_update_profile_normalises_the_language(mgmt):
+    user_id = mgmt.human()
+    mgmt.ok("put", f"/users/{user_id}/profile", {**PROFILE, "preferredLanguage": "DE_ch"})
+    assert mgmt.ok("get", f"/users/{user_id}/profile")["profile"]["preferredLanguage"] == "de-CH"
+    mgmt.ok("put", f"/users/{user_id}/profile", {**PROFILE, "preferredLanguage": "!!bad"})
+    assert mgmt.ok("get", f"/users/{user_id}/profile")["profile"]["preferredLanguage"] == "und"
+    # An unparseable tag is the undefined language, the same as none at all: nothing changes.
+    assert_error(mgmt.put(f"/users/{user_id}/profile", PROFILE), 400, 9, "Profile not changed", "COMMAND-2M0fs")
+    assert_error(mgmt.put(f"/users/{user_id}/profile", {**PROFILE, "preferredLanguage": "?"}), 400, 9,
+                 "Profile not changed", "COMMAND-2M0fs")
+
+
 def test_update_profile_errors(mgmt, other, reader):
     user_id = mgmt.human()
     before = mgmt.ok("get", f"/users/{user_id}/profile")
