@@ -1,10 +1,10 @@
 """Sweeps over every SCIM and management route, enumerated from the app's URL map.
 
-- no token: 401; a token whose user holds no role: 403 (or, for /Me, 404: a service
-  account has no SCIM User; AddOrg needs no role, as in ZITADEL);
+- no token: 401; a token whose user holds no role: 403, code 7 on the management API (or,
+  for /Me, 404: a service account has no SCIM User; AddOrg needs no role, as in ZITADEL);
 - a token of another organisation aimed at this organisation's users and groups, by id
-  or through x-zitadel-orgid / /scim/v2/{orgId}: 403 or 404 (or ZITADEL's documented 400
-  "user could not be found" quirk), and none of the victim's data in any body;
+  or through x-zitadel-orgid / /scim/v2/{orgId}: 403 (code 7) or 404 (code 5) (or ZITADEL's
+  documented 400 "user could not be found" quirk), and none of the victim's data in any body;
 - management path parameters over 200 runes: 400 code 3, never a 5xx;
 - a malformed body sent to a management RPC without a body binding is ignored.
 New routes are swept automatically.
@@ -124,6 +124,16 @@ def _code(response):
     return (response.get_json(silent=True) or {}).get("code")
 
 
+# gRPC code of each refusal status on the management API (reference §3.2)
+REFUSAL_CODES = {403: 7, 404: 5}
+
+
+def _assert_refusal_code(method, path, response):
+    """A management refusal carries the gRPC code of its status in the body."""
+    if path.startswith(MANAGEMENT) and response.status_code in REFUSAL_CODES:
+        assert _code(response) == REFUSAL_CODES[response.status_code], (method, path, response.get_json())
+
+
 def test_every_route_refuses_a_token_without_roles(app, client, victim):
     powerless = make_tenant(roles=())
     for method, path in _routes(app):
@@ -135,6 +145,7 @@ def test_every_route_refuses_a_token_without_roles(app, client, victim):
             continue
         allowed = {403, 404} if path.endswith("/Me") else {403}
         assert response.status_code in allowed, where
+        _assert_refusal_code(method, path, response)
 
 
 def _assert_no_leak(response, victim, where):
@@ -153,6 +164,7 @@ def test_another_organisation_sees_nothing_of_the_victim(app, client, victim):
         if any(f"<{n}>" in path for n in ("user_id", "id", "userId", "group_id")):
             assert response.status_code in (403, 404) or _documented_not_found(response), (
             where, response.get_data(as_text=True)[:300])
+        _assert_refusal_code(method, path, response)
 
 
 def test_naming_the_victims_organisation_is_refused(app, client, victim):
@@ -172,6 +184,7 @@ def test_naming_the_victims_organisation_is_refused(app, client, victim):
             assert response.status_code == 400 and _code(response) == 3, where
             continue
         assert response.status_code in (403, 404), where
+        _assert_refusal_code(method, path, response)
 
 
 def _management_routes_with_parameters(app):

@@ -210,10 +210,11 @@ def test_add_machine_with_own_id(mgmt, other):
     assert mgmt.machine("own-id", userId=chosen) == chosen
     taken = other.post("/users/machine", {"userName": "again", "name": "n", "userId": chosen})
     assert_error(taken, 400, 9, "Errors.User.AlreadyExisting", "COMMAND-k2una")
+    assert absent(other, "again") and mgmt.user(chosen)["userName"] == "own-id"
 
 
 def test_add_machine_errors(mgmt, reader):
-    mgmt.machine("dup")
+    dup = mgmt.machine("dup")
     assert_error(mgmt.post("/users/machine", {"userName": "dup", "name": "n"}), 409, 6, "User already exists",
                  "V3-DKcYh")
     assert_error(mgmt.post("/users/machine", {"userName": "blank", "name": "  "}), 400, 3, "Userdata is invalid",
@@ -221,4 +222,9 @@ def test_add_machine_errors(mgmt, reader):
     assert_invalid(mgmt.post("/users/machine", {"userName": "n"}),
                    "invalid AddMachineUserRequest.Name: value length must be between 1 and 200 runes, inclusive")
     assert_invalid(mgmt.post("/users/machine", {"userName": "n", "name": "n", "description": "d" * 501}))
+    assert_invalid(mgmt.post("/users/machine", data="{", content_type="application/json"))
     assert_denied(reader.post("/users/machine", {"userName": "r", "name": "r"}))
+    # Nothing was created, and the existing "dup" is untouched.
+    assert absent(mgmt, "blank") and absent(mgmt, "n") and absent(mgmt, "r")
+    found = mgmt.ok("post", "/users/_search", {"queries": [{"userNameQuery": {"userName": "dup"}}]})
+    assert [u["id"] for u in found["result"]] == [dup] and found["result"][0]["machine"] == {"name": "CI bot"}

@@ -239,6 +239,12 @@ def test_remove_phone_and_resend_verification(mgmt, other, reader):
     assert kinds(user_id) == ["user.phone.verification", "user.phone.verification"]
     assert_denied(reader.delete(f"/users/{user_id}/phone"))
     assert_denied(reader.post(f"/users/{user_id}/phone/_resend_verification"))
+    # #30 maps its body onto a request without fields: malformed JSON is refused, and no code is sent.
+    assert_invalid(mgmt.post(f"/users/{user_id}/phone/_resend_verification", data="{", content_type="application/json"))
+    assert_invalid(mgmt.post(f"/users/{user_id}/phone/_resend_verification", data="[]",
+                             content_type="application/json"))
+    assert kinds(user_id) == ["user.phone.verification", "user.phone.verification"]
+    assert mgmt.ok("get", f"/users/{user_id}/phone")["phone"] == {"phone": "+41710000000"}
     mgmt.ok("put", f"/users/{user_id}/phone", {"phone": "+41710000000", "isPhoneVerified": True})
     assert_error(mgmt.post(f"/users/{user_id}/phone/_resend_verification"), 400, 9, "Phone already verified",
                  "COMMAND-2M9sf")

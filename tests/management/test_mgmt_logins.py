@@ -59,10 +59,15 @@ def test_lists_filter_by_user_id_only(mgmt, other, roleless):
     ("otp_sms", "auth_factors/otp_sms", "COMMAND-Sr3h3", "user.human.mfa.otp.sms.removed"),
     ("otp_email", "auth_factors/otp_email", "COMMAND-b312D", "user.human.mfa.otp.email.removed"),
 ])
-def test_remove_otp_factors(mgmt, reader, kind, path, error_id, event):
+def test_remove_otp_factors(mgmt, other, reader, kind, path, error_id, event):
     user_id = mgmt.human()
     assert_error(mgmt.delete(f"/users/{user_id}/{path}"), 404, 5, OTP_MISSING, error_id)
     assert_error(mgmt.delete(f"/users/404/{path}"), 404, 5, OTP_MISSING, error_id)
+    # A user of another organisation is as unknown, and keeps its factor.
+    foreign = other.human("foreign")
+    factor(foreign, kind)
+    assert_error(mgmt.delete(f"/users/{foreign}/{path}"), 404, 5, OTP_MISSING, error_id)
+    assert factors(other, foreign) != []
     factor(user_id, kind)
     assert_denied(reader.delete(f"/users/{user_id}/{path}"))
     details = mgmt.ok("delete", f"/users/{user_id}/{path}")["details"]
@@ -103,17 +108,31 @@ def test_passwordless_link(mgmt, client, tenant):
         assert (row.expires_at - row.created_at).total_seconds() == 3600
 
 
-def test_passwordless_link_errors(mgmt, other, client, tenant):
+def passkey_codes(user_id):
+    with db.connection_context():
+        codes = UserCode.select().where((UserCode.user == user_id) & (UserCode.kind == "passwordless")).count()
+        sent = Notification.select().where(Notification.user_id == user_id).count()
+    return codes, sent
+
+
+def test_passwordless_link_errors(mgmt, other, reader, client, tenant):
     user_id = mgmt.human()
     # #41 needs user.credential.write, which ORG_USER_MANAGER does not hold.
     manager = MgmtClient(client, make_tenant(("ORG_USER_MANAGER",), scope=tenant.org_id), org_header=tenant.org_id)
     assert_denied(manager.post(f"/users/{user_id}/passwordless/_link"))
+    # #42 needs user.write, which ORG_OWNER_VIEWER does not hold.
+    assert_denied(reader.post(f"/users/{user_id}/passwordless/_send_link", {}))
+    assert_invalid(mgmt.post(f"/users/{user_id}/passwordless/_send_link", data="{", content_type="application/json"))
+    assert passkey_codes(user_id) == (0, 0)
     assert manager.post(f"/users/{user_id}/passwordless/_send_link", json={}).status_code == 200
+    assert passkey_codes(user_id) == (1, 1)
     assert_error(mgmt.post("/users/404/passwordless/_link"), 404, 5, "User could not be found", "COMMAND-Dsh3i")
     foreign = other.human("foreign")
+    assert_error(mgmt.post(f"/users/{foreign}/passwordless/_link"), 404, 5, "User could not be found",
+                 "COMMAND-Dsh3i")
     assert_error(mgmt.post(f"/users/{foreign}/passwordless/_send_link"), 404, 5, "User could not be found",
                  "COMMAND-Dsh3i")
-    assert_invalid(mgmt.post(f"/users/{user_id}/passwordless/_send_link", data="{", content_type="application/json"))
+    assert passkey_codes(foreign) == (0, 0)
 
 
 def test_send_passwordless_link_queues_a_notification(mgmt):
@@ -185,7 +204,7 @@ def imported_with_link(mgmt, user_name="linked", external=None):
         "idps": [{"configId": "google", "externalUserId": external, "displayName": f"{user_name}@gmail"}]})["userId"]
 
 
-def test_social_logins(mgmt, other, reader):
+def test_social_logins(mgmt, other, reader, roleless):
     # External identities are unique in the whole instance, so each test run links fresh ones.
     mine, theirs = f"g-{uuid.uuid4().hex}", f"g-{uuid.uuid4().hex}"
     user_id = imported_with_link(mgmt, external=mine)
@@ -199,6 +218,7 @@ def test_social_logins(mgmt, other, reader):
     assert_error(mgmt.delete(f"/users/{foreign}/idps/google/{theirs}"), *missing)
     assert_error(mgmt.delete(f"/users/{user_id}/idps/google/{mine}x"), *missing)
     assert_denied(reader.delete(f"/users/{user_id}/idps/google/{mine}"))
+    assert_denied(roleless.post(f"/users/{user_id}/idps/_search", {}))
     assert_invalid(mgmt.post(f"/users/{user_id}/idps/_search", {"query": {"limit": -1}}))
     details = mgmt.ok("delete", f"/users/{user_id}/idps/google/{mine}")["details"]
     assert mgmt.user(user_id)["details"]["sequence"] == details["sequence"]

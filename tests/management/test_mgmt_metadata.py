@@ -119,6 +119,25 @@ def test_malformed_input_changes_nothing(mgmt, path, body, message):
     assert keys(mgmt, user_id) == [("k", b64("v"))]
 
 
+@pytest.mark.parametrize("request_, message", [
+    ({"body": {"keys": [""]}},
+     "invalid BulkRemoveUserMetadataRequest.Keys[0]: value length must be between 1 and 200 runes, inclusive"),
+    ({"body": {"keys": ["k", "x" * 201]}},
+     "invalid BulkRemoveUserMetadataRequest.Keys[1]: value length must be between 1 and 200 runes, inclusive"),
+    ({"body": {"keys": "k"}}, None),
+    ({"data": "{", "content_type": "application/json"}, None),
+])
+def test_malformed_bulk_removal_changes_nothing(mgmt, request_, message):
+    # #20 is all-or-nothing: a bad request removes none of the keys it names.
+    user_id = mgmt.human()
+    mgmt.ok("post", f"/users/{user_id}/metadata/_bulk", {"metadata": [{"key": "k", "value": b64("v")},
+                                                                       {"key": "j", "value": b64("w")}]})
+    before = mgmt.user(user_id)["details"]["sequence"]
+    assert_invalid(mgmt.delete(f"/users/{user_id}/metadata/_bulk", **request_), message)
+    assert keys(mgmt, user_id) == [("j", b64("w")), ("k", b64("v"))]
+    assert mgmt.user(user_id)["details"]["sequence"] == before
+
+
 def test_scim_metadata_round_trip(mgmt, scim):
     created = scim.create_user("meta@example.com", name={"givenName": "M", "familyName": "E"}, title="Boss",
                                emails=[{"value": "meta@example.com", "primary": True}])

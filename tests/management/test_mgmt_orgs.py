@@ -109,9 +109,26 @@ def test_org_member_errors(mgmt, reader):
                  "IAM-m9fG8")
     assert_denied(reader.put(f"/orgs/me/members/{user_id}", {"roles": ["ORG_OWNER_VIEWER"]}))
     assert_denied(reader.delete(f"/orgs/me/members/{user_id}"))
+    # Malformed input changes nothing.
+    for bad in ({"json": {"roles": "ORG_USER_MANAGER"}}, {"json": {"roles": ["x" * 201]}},
+                {"data": "{", "content_type": "application/json"}):
+        assert_invalid(mgmt.put(f"/orgs/me/members/{user_id}", **bad))
+    (member,) = mgmt.ok("post", "/orgs/me/members/_search",
+                        {"queries": [{"userIdQuery": {"userId": user_id}}]})["result"]
+    assert member["roles"] == ["ORG_OWNER"]
     # ORG_OWNER_VIEWER may read the members (the tenant's own token user, the reader's and this one).
     assert reader.ok("post", "/orgs/me/members/_search", {})["details"]["totalResult"] == "3"
     assert_invalid(mgmt.post("/orgs/me/members/_search", {"queries": [{}]}))
+
+
+def test_org_members_need_permissions(mgmt, roleless):
+    user_id = mgmt.human()
+    mgmt.ok("post", "/orgs/me/members", {"userId": user_id, "roles": ["ORG_OWNER"]})
+    assert_denied(roleless.post("/orgs/me/members/_search", {}))
+    assert_denied(roleless.post("/orgs/me/members", {"userId": user_id, "roles": ["ORG_OWNER"]}))
+    assert_denied(roleless.put(f"/orgs/me/members/{user_id}", {"roles": ["ORG_OWNER_VIEWER"]}))
+    assert_denied(roleless.delete(f"/orgs/me/members/{user_id}"))
+    assert mgmt.ok("post", "/orgs/me/members/_search", {})["details"]["totalResult"] == "2"
 
 
 def test_user_memberships(client, mgmt, other, tenant):
@@ -138,3 +155,19 @@ def test_user_memberships(client, mgmt, other, tenant):
     assert projects == {"details": projects["details"]} and "totalResult" not in projects["details"]
     assert_invalid(admin.post(f"/users/{user_id}/memberships/_search", {"queries": [{"iamQuery": {}, "orgQuery": {}}]}))
     assert_denied(MgmtClient(client, make_tenant(())).post(f"/users/{user_id}/memberships/_search", {}))
+
+
+def test_memberships_of_a_user_of_another_organisation(mgmt, other, tenant):
+    """ListUserMemberships looks no user up (§6.11): for a user of another organisation the ctx org sees only the
+    roles held in it (and the instance's), never those in the user's own organisation; none is an empty list."""
+    foreign = other.human("foreign")
+    other.ok("post", "/orgs/me/members", {"userId": foreign, "roles": ["ORG_OWNER"]})
+    listed = mgmt.ok("post", f"/users/{foreign}/memberships/_search", {})
+    assert listed == {"details": listed["details"]} and "totalResult" not in listed["details"]
+    assert "result" not in mgmt.ok("post", f"/users/{foreign}/memberships/_search",
+                                   {"queries": [{"orgQuery": {"orgId": other.tenant.org_id}}]})
+    assert "result" not in mgmt.ok("post", "/users/404/memberships/_search", {})
+    # Made a member here, it is listed here, with this organisation's roles only.
+    mgmt.ok("post", "/orgs/me/members", {"userId": foreign, "roles": ["ORG_OWNER_VIEWER"]})
+    (membership,) = mgmt.ok("post", f"/users/{foreign}/memberships/_search", {})["result"]
+    assert membership["orgId"] == tenant.org_id and membership["roles"] == ["ORG_OWNER_VIEWER"]
