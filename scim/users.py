@@ -53,8 +53,10 @@ def render(users, org_id):
     return [to_scim(u, metadata[u.id], users_url(), names, groups[u.id], groups_url, scope) for u in users]
 
 
-def _one(user, org_id, status=200, attributes=None, excluded=None, extra_headers=None):
-    resource = project(render([user], org_id)[0], attributes, excluded)
+def _one(user, org_id, status=200, extra_headers=None):
+    """The response holding one user, projected as the request's attributes/excludedAttributes ask."""
+    resource = project(render([user], org_id)[0], request.args.get("attributes"),
+                       request.args.get("excludedAttributes"))
     headers = {"ETag": version_of(user), **(extra_headers or {})}
     return respond(resource, status, headers)
 
@@ -100,8 +102,7 @@ def create():
         resource.pop("password", None)
     user = domain.create_human(org_id, _input(resource), principal.editor_id)
     location = f"{users_url()}/{user.id}"
-    return _one(user, org_id, 201, request.args.get("attributes"), request.args.get("excludedAttributes"),
-                {"Location": location})
+    return _one(user, org_id, 201, {"Location": location})
 
 
 def get(user_id, *, as_me=False):
@@ -109,39 +110,40 @@ def get(user_id, *, as_me=False):
     user = _human(org_id, user_id)
     if none_match(user.version):
         return Response(status=304, headers={"ETag": version_of(user)})
-    return _one(user, org_id, attributes=request.args.get("attributes"),
-                excluded=request.args.get("excludedAttributes"))
+    return _one(user, org_id)
 
 
 def replace(user_id, *, as_me=False):
     principal, org_id = context("user.write", self_id=_self(user_id, as_me))
     resource = validate_user(read_json())
-    wanted = expected_versions()
-
-    def change(user):
-        # Runs with the user locked, so If-Match is checked against the version being replaced.
-        check_version(user.version, wanted)
-        return _keeping_other_external_ids(user, _input(resource))
-
-    user = domain.update_human(org_id, user_id, change, principal.editor_id)
-    return _one(user, org_id, attributes=request.args.get("attributes"),
-                excluded=request.args.get("excludedAttributes"))
+    return _rewrite(principal, org_id, user_id, lambda user: _input(resource))
 
 
 def patch(user_id, *, as_me=False):
     principal, org_id = context("user.write", self_id=_self(user_id, as_me))
     operations = parse_patch(read_json())
+
+    def patched(user):
+        # the document patched is the one being replaced (the user is locked)
+        document = apply_patch(render([user], org_id)[0], operations)
+        return _input(validate_user(document), unassign_missing_active=True)
+
+    return _rewrite(principal, org_id, user_id, patched)
+
+
+def _rewrite(principal, org_id, user_id, new_input):
+    """PUT and PATCH: replace the user with new_input(user), computed with the user locked.
+
+    If-Match is checked against the version being replaced, and the externalIds
+    of other provisioning domains are carried over.
+    """
     wanted = expected_versions()
 
     def change(user):
-        # Runs with the user locked: the document patched is the one being replaced.
         check_version(user.version, wanted)
-        document = apply_patch(render([user], org_id)[0], operations)
-        return _keeping_other_external_ids(user, _input(validate_user(document), unassign_missing_active=True))
+        return _keeping_other_external_ids(user, new_input(user))
 
-    user = domain.update_human(org_id, user_id, change, principal.editor_id)
-    return _one(user, org_id, attributes=request.args.get("attributes"),
-                excluded=request.args.get("excludedAttributes"))
+    return _one(domain.update_human(org_id, user_id, change, principal.editor_id), org_id)
 
 
 def delete(user_id, *, as_me=False):
