@@ -53,13 +53,13 @@ def _body(too_large=None):
     over the first part as if it were all, so an oversized body would be parsed
     cut short. Reading one byte past the limit tells the two apart.
     """
-    limit = request.max_content_length
+    limit = settings().max_body_bytes
     too_large = too_large or f"the request body exceeds the limit of {limit} bytes"
     chunks, size = [], 0
     try:
         stream = request.stream
-        while limit is None or size <= limit:
-            chunk = stream.read(65_536 if limit is None else min(65_536, limit + 1 - size))
+        while size <= limit:
+            chunk = stream.read(min(65_536, limit + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
@@ -67,7 +67,7 @@ def _body(too_large=None):
     except RequestEntityTooLarge:
         # Werkzeug's own check: a Content-Length over the limit, or a read past it on a stream.
         raise ScimError(413, too_large) from None
-    if limit is not None and size > limit:
+    if size > limit:
         raise ScimError(413, too_large)
     return b"".join(chunks)
 
