@@ -2,6 +2,7 @@
 import peewee
 import pytest
 
+from config import Settings
 from models.db import db
 from tests.http.scim_helpers import CORE, GROUP
 
@@ -59,7 +60,9 @@ def test_readyz_drops_a_dead_connection_so_the_next_probe_recovers(client, monke
 
 @pytest.fixture
 def issuer(app, monkeypatch):
-    monkeypatch.setattr(app.config["SETTINGS"], "issuer", ISSUER)
+    monkeypatch.setenv("ISSUER", ISSUER + "/")
+    # as the environment gives it: the trailing slash goes, so links have no double slash
+    monkeypatch.setattr(app.config["SETTINGS"], "issuer", Settings.from_env().issuer)
     return ISSUER
 
 
