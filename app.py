@@ -15,7 +15,7 @@ import scim
 from auth import bootstrap
 from config import Settings
 from management import errors as management_errors
-from models import consistency
+from models import consistency, orgs
 from models.db import (
     UNAVAILABLE_ERRORS,
     db,
@@ -44,8 +44,10 @@ class OrgIdConverter(BaseConverter):
 def _prepare_database(settings, instance_path):
     url = settings.database_url or sqlite_url(os.path.join(instance_path, "gateway.db"))
     database = open_database(url)
+    orgs.configure(settings.org_domain_suffix)
     with database.connection_context(), schema_lock(database):
         migrate(database)
+        orgs.assign_missing_domains()
         org = ensure_default_org()
         if settings.admin_token:
             bootstrap.ensure_admin_token(org, settings.admin_token)

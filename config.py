@@ -5,6 +5,7 @@ configuration table; nothing else reads os.environ.
 """
 import os
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 
 def _int(name, default):
@@ -67,7 +68,14 @@ class Settings:
     # How long a delivery worker holds a claimed notification; a worker that dies mid-send
     # leaves it to be retried by another after this many seconds.
     notify_lease_seconds: int = 60
+    # The instance's domain: organisations get <name>.<it> as their domain, and users the login
+    # name userName@<org domain> (ZITADEL's ExternalDomain). None: ISSUER's host, else localhost.
+    instance_domain: str | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def org_domain_suffix(self):
+        return self.instance_domain or (urlsplit(self.issuer).hostname if self.issuer else None) or "localhost"
 
     @classmethod
     def from_env(cls):
@@ -97,4 +105,5 @@ class Settings:
             ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI") or cls.ratelimit_storage_uri,
             trusted_proxies=_int("TRUSTED_PROXIES", 0),
             mfa_encryption_key=os.environ.get("MFA_ENCRYPTION_KEY") or None,
+            instance_domain=(os.environ.get("INSTANCE_DOMAIN") or "").strip().lower() or None,
         )

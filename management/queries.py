@@ -17,7 +17,7 @@ TEXT_QUERIES = {
     "display_name_query": ("display_name", "display_name"),
     "email_query": ("email", "email_address"),
     # A user's only login name is its userName (organisations have no domains here).
-    "login_name_query": ("username", "login_name"),
+    "login_name_query": ("login_name", "login_name"),
 }
 
 # UserFieldName number -> models.search.SORT_FIELDS name (0: by id)

@@ -74,9 +74,9 @@ def changes(user_id):
 
 
 def is_unique():
-    context("user.read")
+    _, org_id = context("user.read")
     request_ = args(IsUserUniqueRequest())
-    unique = user_lookup.is_unique(request_.get("user_name"), request_.get("email"))
+    unique = user_lookup.is_unique(org_id, request_.get("user_name"), request_.get("email"))
     return respond(wire.message(isUnique=unique))
 
 

@@ -6,6 +6,7 @@ while set-but-empty sub-messages stay `{}`.
 """
 import base64
 
+from models import orgs
 from models.tables import UserState, UserType, utcnow
 from models.user_changes import stamp_of
 
@@ -93,16 +94,18 @@ def machine(user, has_secret=False):
                    accessTokenType=enum(ACCESS_TOKEN_TYPES, user.access_token_type))
 
 
-def login_names(user):
-    # Organisations have no domains here, so a user's only login name is its userName.
-    return [user.username]
+def login_name(user):
+    """userName@<primary org domain>: user names are unique per organisation (userLoginMustBeDomain)."""
+    return f"{user.username}@{orgs.domain_of(user.org_id)}"
 
 
 def user(row, has_secret=False):
     """A User; has_secret tells whether a machine user has a client secret (machine.hasSecret)."""
     kind = {"human": human(row)} if row.is_human else {"machine": machine(row, has_secret)}
+    # An organisation has one domain here, so one login name, which is also the preferred one.
+    name = login_name(row)
     return message(id=row.id, details=details_of(row, row.org_id), state=enum(USER_STATES, row.state),
-                   userName=row.username, loginNames=login_names(row), preferredLoginName=row.username, **kind)
+                   userName=row.username, loginNames=[name], preferredLoginName=name, **kind)
 
 
 def metadata(row, org_id):
@@ -117,7 +120,7 @@ def change(event, editor, label, org_id):
     return message(changeDate=timestamp(event.created_at),
                    eventType={"key": f"EventTypes.{event.type}", "localizedMessage": label},
                    sequence=uint64(event.id), editorId=event.editor_id, editorDisplayName=editor_name,
-                   resourceOwnerId=org_id, editorPreferredLoginName=editor.username if editor else None)
+                   resourceOwnerId=org_id, editorPreferredLoginName=login_name(editor) if editor else None)
 
 
 def stamp(row):
@@ -157,15 +160,16 @@ def membership(member, display_name, iam_scope):
 
 
 def org(row):
-    """org.v1.Org (organisations have no domains here, so no primaryDomain)."""
-    return message(id=row.id, details=details_of(row, row.id), state=ORG_STATES[1], name=row.name)
+    """org.v1.Org; primaryDomain is the generated one (models/orgs.py)."""
+    return message(id=row.id, details=details_of(row, row.id), state=ORG_STATES[1], name=row.name,
+                   primaryDomain=row.domain)
 
 
 def org_member(member, row):
     """member.v1.Member: the roles and who holds them; userResourceOwner is the holder's own organisation,
     which need not be the one the roles are in."""
     return message(userId=row.id, details=details_of(member, member.scope), roles=member.role_list,
-                   preferredLoginName=row.username, email=row.email, firstName=row.first_name,
+                   preferredLoginName=login_name(row), email=row.email, firstName=row.first_name,
                    lastName=row.last_name, displayName=row.display_name or row.name,
                    userType=enum(USER_TYPES, row.type), userResourceOwner=row.org_id)
 

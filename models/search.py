@@ -12,12 +12,18 @@ import peewee as pw
 
 from .errors import InvalidArgument
 from .predicates import TRUE, And, AnyOf, Compare, Const, Not, Or, Present
-from .tables import Group, GroupMember, User, UserAttr, UserCount, UserMetadata
+from .tables import Group, GroupMember, Org, User, UserAttr, UserCount, UserMetadata
+
+# userName@<the user's org domain>: ZITADEL's login name (models/orgs.py)
+_ORG_DOMAIN = Org.select(Org.domain).where(Org.id == User.org)
+LOGIN_NAME = User.username.concat("@").concat(_ORG_DOMAIN)
+LOGIN_NAME_KEY = User.username_key.concat("@").concat(_ORG_DOMAIN)
 
 # field -> (column, casefolded twin column or None)
 USER_FIELDS = {
     "id": (User.id, None),
     "username": (User.username, User.username_key),
+    "login_name": (LOGIN_NAME, LOGIN_NAME_KEY),
     "first_name": (User.first_name, User.first_name_key),
     "last_name": (User.last_name, User.last_name_key),
     "nick_name": (User.nick_name, User.nick_name_key),
@@ -96,7 +102,20 @@ def _like(column, pattern):
     return pw.NodeList((column, pw.SQL("LIKE"), pattern, pw.SQL("ESCAPE '\\'")))
 
 
+def _login_name_equals(node):
+    """login name eq "name@domain" as the indexed (org, username_key) lookup it amounts to."""
+    username, _, domain = node.value.rpartition("@")
+    if not username:
+        return pw.SQL("1 = 0")
+    in_domain = User.org.in_(Org.select(Org.id).where(Org.domain == fold(domain)))
+    if node.ignore_case:
+        return in_domain & (User.username_key == fold(username))
+    return in_domain & (User.username == username)
+
+
 def _compare(fields, node):
+    if node.field == "login_name" and node.op == "eq" and isinstance(node.value, str) and fields is USER_FIELDS:
+        return _login_name_equals(node)
     try:
         column, folded = fields[node.field]
     except KeyError:

@@ -24,6 +24,8 @@ class BaseModel(pw.Model):
 class Org(BaseModel):
     id = pw.CharField(primary_key=True, max_length=32)
     name = pw.CharField(max_length=200, unique=True)
+    # primary domain, generated from the name (migration 0011): login names are userName@domain
+    domain = pw.CharField(max_length=253, null=True, unique=True)
     is_default = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
     changed_at = pw.DateTimeField(default=utcnow)

@@ -1,23 +1,41 @@
 """Instance-wide user reads of the management API: login-name lookup, uniqueness, history."""
-from . import events
+from . import events, orgs
 from .errors import FailedPrecondition, user_not_found
 from .search import fold
 from .tables import Event, User
 
 
 def by_login_name(login_name):
-    """The one user, in any org, whose login name (its userName here) is login_name."""
-    key = fold((login_name or "").strip())
-    users = list(User.select().where(User.username_key == key).limit(2))
+    """The one user, in any org, whose login name (userName@org domain) is login_name.
+
+    Split at the last @, as ZITADEL does: a userName may hold an @ itself
+    (alice@example.com@acme.gw.example.com). A bare userName is also found
+    while no other organisation has a user of that name.
+    """
+    text = (login_name or "").strip()
+    username, _, domain = text.rpartition("@")
+    org = orgs.by_domain(domain) if username else None
+    if org is not None:
+        user = User.select().where((User.org == org.id) & (User.username_key == fold(username))).first()
+        if user is not None:
+            return user
+    # An e-mail-shaped userName may end in a domain that happens to be an organisation's.
+    users = list(User.select().where(User.username_key == fold(text)).limit(2))
     # The same userName in two organisations is no single user: report it as unknown.
-    if len(users) != 1:
-        raise user_not_found()
-    return users[0]
+    return users[0] if len(users) == 1 else _gone()
 
 
-def is_unique(username=None, email=None):
-    """No user in the instance has this exact userName and (when given) e-mail (ZITADEL's IsUserUnique)."""
-    query = User.select(User.id)
+def _gone():
+    raise user_not_found()
+
+
+def is_unique(org_id, username=None, email=None):
+    """No user of org_id has this exact userName and (when given) e-mail (ZITADEL's IsUserUnique).
+
+    Only the organisation counts: user names are unique per organisation, ZITADEL's
+    userLoginMustBeDomain mode.
+    """
+    query = User.select(User.id).where(User.org == org_id)
     if username:
         query = query.where(User.username == username)
     if email:

@@ -7,7 +7,13 @@ import base64
 import json
 import re
 
-from tests.management.mgmt_helpers import DETAIL_TYPE
+import pytest
+
+from models import members, orgs, tokens
+from models.db import db
+from models.machines import create_machine
+from tests.conftest import Tenant
+from tests.management.mgmt_helpers import DETAIL_TYPE, MgmtClient
 
 NUMERIC = re.compile(r"^[0-9]+$")
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6}|\.\d{9})?Z$")
@@ -67,17 +73,32 @@ def test_create_machine_user_then_key_then_pat(mgmt):
     assert int(answer["details"]["sequence"]) > int(key.get_json()["details"]["sequence"])
 
 
-def test_get_a_human(mgmt):
+@pytest.fixture
+def acme(client):
+    """The example's organisation: "Acme" under the instance domain "example" has the domain acme.example."""
+    with db.connection_context():
+        orgs.configure("example")
+        try:
+            org = orgs.create_org("Acme", editor=None)
+        finally:
+            orgs.configure("localhost")
+        user = create_machine(org.id, "acme-admin", "Acme admin", editor=None)
+        members.grant(user, org.id, ["ORG_OWNER"], editor=None)
+        _, token = tokens.add_pat(user, editor=None)
+    return MgmtClient(client, Tenant(org.id, token, user.id))
+
+
+def test_get_a_human(acme):
+    mgmt = acme
     user_id = mgmt.ok("post", "/users/human", {
         "userName": "minnie", "profile": {"firstName": "Minnie", "lastName": "Mouse", "preferredLanguage": "en"},
         "email": {"email": "minnie@acme.example", "isEmailVerified": True}, "initialPassword": "Password1!"})["userId"]
     user = mgmt.ok("get", f"/users/{user_id}")
-    # Organisations have no domains here, so the login name is the userName itself.
     expected = {"user": {"id": "290000000000000500",
                          "details": {"sequence": "901", "creationDate": "2025-05-02T08:00:00Z",
                                      "changeDate": "2025-05-02T08:05:00Z", "resourceOwner": "290000000000000001"},
-                         "state": "USER_STATE_ACTIVE", "userName": "minnie", "loginNames": ["minnie"],
-                         "preferredLoginName": "minnie",
+                         "state": "USER_STATE_ACTIVE", "userName": "minnie", "loginNames": ["minnie@acme.example"],
+                         "preferredLoginName": "minnie@acme.example",
                          "human": {"profile": {"firstName": "Minnie", "lastName": "Mouse",
                                                "displayName": "Minnie Mouse", "preferredLanguage": "en"},
                                    "email": {"email": "minnie@acme.example", "isEmailVerified": True},

@@ -61,7 +61,8 @@ def test_org_members(mgmt, other, tenant):
     (member,) = found["result"]
     assert member["userId"] == user_id and member["roles"] == ["ORG_USER_MANAGER"]
     assert member["email"] == "admin@acme.example" and member["userType"] == "TYPE_HUMAN"
-    assert member["preferredLoginName"] == "admin" and member["firstName"] == "Minnie"
+    domain = mgmt.ok("get", "/orgs/me")["org"]["primaryDomain"]
+    assert member["preferredLoginName"] == f"admin@{domain}" and member["firstName"] == "Minnie"
     assert member["userResourceOwner"] == tenant.org_id
     by_id = mgmt.ok("post", "/orgs/me/members/_search", {"queries": [{"userIdQuery": {"userId": foreign}}]})
     assert [m["userId"] for m in by_id["result"]] == [foreign]

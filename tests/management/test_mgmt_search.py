@@ -45,7 +45,8 @@ def names(mgmt, *queries, **body):
     ({"displayNameQuery": {"displayName": "Alice!"}}, ["alice"]),
     ({"emailQuery": {"emailAddress": "CORP.EXAMPLE", "method": "TEXT_QUERY_METHOD_ENDS_WITH_IGNORE_CASE"}},
      ["alice", "carol", "dave_x"]),
-    ({"loginNameQuery": {"loginName": "carol"}}, ["carol"]),
+    # login names are userName@<org domain> (test_mgmt_login_names.py has the rest)
+    ({"loginNameQuery": {"loginName": "carol@", "method": "TEXT_QUERY_METHOD_STARTS_WITH"}}, ["carol"]),
     ({"stateQuery": {"state": "USER_STATE_INACTIVE"}}, ["bob"]),
     ({"inUserEmailsQuery": {"userEmails": ["bob@home.example", "carol@corp.example", "x@y.z"]}}, ["bob", "carol"]),
     ({"inUserEmailsQuery": {"userEmails": []}}, []),

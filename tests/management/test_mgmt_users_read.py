@@ -8,7 +8,8 @@ def test_get_human(mgmt):
     user_id = mgmt.human("minnie")
     user = mgmt.user(user_id)
     assert user["id"] == user_id and user["userName"] == "minnie" and user["state"] == "USER_STATE_ACTIVE"
-    assert user["loginNames"] == ["minnie"] and user["preferredLoginName"] == "minnie"
+    login_name = f"minnie@{mgmt.ok('get', '/orgs/me')['org']['primaryDomain']}"
+    assert user["loginNames"] == [login_name] and user["preferredLoginName"] == login_name
     assert set(user["details"]) == {"sequence", "creationDate", "changeDate", "resourceOwner"}
     assert user["details"]["resourceOwner"] == mgmt.tenant.org_id
     assert user["human"]["profile"] == {"firstName": "Minnie", "lastName": "Mouse", "displayName": "Minnie Mouse",
@@ -94,8 +95,10 @@ def test_changes_of_unknown_or_foreign_user_are_empty(mgmt, other, roleless):
 def test_is_unique(mgmt, other, roleless):
     name = f"uniq-{uuid.uuid4().hex[:8]}"
     assert mgmt.ok("get", "/users/_is_unique", query_string={"userName": name}) == {"isUnique": True}
+    # Only the caller's organisation counts (user names are unique per organisation, userLoginMustBeDomain).
     other.human(name)
-    # Instance-wide: a user of another org makes the name taken.
+    assert mgmt.ok("get", "/users/_is_unique", query_string={"userName": name}) == {"isUnique": True}
+    mgmt.human(name)
     assert mgmt.ok("get", "/users/_is_unique", query_string={"userName": name}) == {}
     both = {"userName": name, "email": f"{name}@acme.example"}
     assert mgmt.ok("get", "/users/_is_unique", query_string=both) == {}
