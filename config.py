@@ -20,6 +20,13 @@ def _bool(name, default):
     return raw.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _choice(name, allowed, default):
+    raw = (os.environ.get(name) or "").strip().lower() or default
+    if raw not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return raw
+
+
 @dataclass
 class Settings:
     # None means "a SQLite file in the Flask instance folder".
@@ -71,6 +78,10 @@ class Settings:
     # The instance's domain: organisations get <name>.<it> as their domain, and users the login
     # name userName@<org domain> (ZITADEL's ExternalDomain). None: ISSUER's host, else localhost.
     instance_domain: str | None = None
+    # Who may create organisations (POST /management/v1/orgs): "authenticated" is ZITADEL's rule (any
+    # caller, who becomes the new one's ORG_OWNER); "administrators" needs org.create (IAM_OWNER,
+    # IAM_ORG_MANAGER), for instances where a tenant's token must not gain an organisation of its own.
+    org_creation: str = "authenticated"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -106,4 +117,5 @@ class Settings:
             trusted_proxies=_int("TRUSTED_PROXIES", 0),
             mfa_encryption_key=os.environ.get("MFA_ENCRYPTION_KEY") or None,
             instance_domain=(os.environ.get("INSTANCE_DOMAIN") or "").strip().lower() or None,
+            org_creation=_choice("ORG_CREATION", ("authenticated", "administrators"), "authenticated"),
         )

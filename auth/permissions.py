@@ -33,6 +33,8 @@ AUTHENTICATED = "authenticated"
 # Organisation, member and policy permissions (the part of ZITADEL's defaults the org endpoints need).
 _ORG_ADMINS = ("IAM_OWNER", "IAM_ORG_MANAGER", "ORG_OWNER")
 PERMISSIONS.update({
+    # AddOrg when ORG_CREATION=administrators (ZITADEL's own rule is AUTHENTICATED).
+    "org.create": ("IAM_OWNER", "IAM_ORG_MANAGER"),
     "org.read": (*_ORG_ADMINS, "IAM_OWNER_VIEWER", "IAM_USER_MANAGER", "IAM_LOGIN_CLIENT", "ORG_OWNER_VIEWER",
                  "ORG_USER_MANAGER", "ORG_SETTINGS_MANAGER", "ORG_USER_PERMISSION_EDITOR",
                  "ORG_PROJECT_PERMISSION_EDITOR", "ORG_PROJECT_CREATOR"),

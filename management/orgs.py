@@ -1,4 +1,6 @@
 """Memberships (#57) and the organisation endpoints the user API needs: /orgs/me, AddOrg, org members."""
+from flask import current_app
+
 from auth.permissions import AUTHENTICATED, ORG_ROLES
 from models import org_members
 from models.members import IAM_SCOPE
@@ -54,8 +56,10 @@ def get_my_org():
 
 
 def add_org():
-    # As in ZITADEL, any caller may create an organisation; it becomes the new one's ORG_OWNER.
-    principal, _ = context(AUTHENTICATED)
+    # As in ZITADEL, any caller may create an organisation and becomes its ORG_OWNER, unless the
+    # operator reserved that for administrators (ORG_CREATION).
+    rule = current_app.config["SETTINGS"].org_creation
+    principal, _ = context(AUTHENTICATED if rule == "authenticated" else "org.create")
     name = body(AddOrgRequest())["name"]
     org = org_members.create_owned_org(name, principal.user)
     return respond({"id": org.id, "details": wire.details_created(wire.stamp(org), org.id)})

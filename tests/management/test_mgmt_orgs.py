@@ -1,4 +1,7 @@
 """#57 memberships and the organisation endpoints: /orgs/me, AddOrg, org members."""
+import pytest
+
+from config import Settings
 from models import members, tokens
 from models.db import db
 from models.tables import Org, User
@@ -172,3 +175,24 @@ def test_memberships_of_a_user_of_another_organisation(mgmt, other, tenant):
     mgmt.ok("post", "/orgs/me/members", {"userId": foreign, "roles": ["ORG_OWNER_VIEWER"]})
     (membership,) = mgmt.ok("post", f"/users/{foreign}/memberships/_search", {})["result"]
     assert membership["orgId"] == tenant.org_id and membership["roles"] == ["ORG_OWNER_VIEWER"]
+
+
+def test_org_creation_can_be_reserved_for_administrators(app, client, mgmt, roleless, monkeypatch):
+    monkeypatch.setattr(app.config["SETTINGS"], "org_creation", "administrators")
+    for creator in (mgmt, roleless):  # an ORG_OWNER, and a token with no role
+        name = f"Reserved {creator.tenant.org_id}"
+        assert_denied(creator.post("/orgs", {"name": name}))
+        with db.connection_context():
+            assert not Org.select().where(Org.name == name).exists()
+    iam = MgmtClient(client, make_tenant(("IAM_ORG_MANAGER",), scope="iam"))
+    assert iam.ok("post", "/orgs", {"name": f"Reserved by {iam.tenant.org_id}"})["id"]
+
+
+def test_org_creation_setting_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("ORG_CREATION", "Administrators")
+    assert Settings.from_env().org_creation == "administrators"
+    monkeypatch.delenv("ORG_CREATION")
+    assert Settings.from_env().org_creation == "authenticated"
+    monkeypatch.setenv("ORG_CREATION", "everyone")
+    with pytest.raises(ValueError, match="ORG_CREATION must be one of"):
+        Settings.from_env()
