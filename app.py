@@ -13,6 +13,7 @@ import oauth
 import request_context
 import scim
 from auth import bootstrap
+from body_limit import BodyLimit
 from config import Settings
 from management import errors as management_errors
 from models import consistency, orgs
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None):
         # X-Forwarded-* headers (rate limits per address, links, issuer), trusting only that many hops.
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)
     app.url_map.strict_slashes = False
     reseed()
     _prepare_database(settings, app.instance_path)

@@ -48,28 +48,14 @@ def read_json(too_large=None):
 def _body(too_large=None):
     """The raw request body, whole, or 413 when it is over max_body_bytes.
 
-    request.get_data() cannot be used: on a streamed body (Transfer-Encoding:
-    chunked, no Content-Length) Werkzeug stops reading at the limit and hands
-    over the first part as if it were all, so an oversized body would be parsed
-    cut short. Reading one byte past the limit tells the two apart.
+    Every body has a Content-Length by now, chunked ones too (body_limit.py), so
+    Werkzeug's own check is the whole rule.
     """
-    limit = settings().max_body_bytes
-    too_large = too_large or f"the request body exceeds the limit of {limit} bytes"
-    chunks, size = [], 0
     try:
-        stream = request.stream
-        while size <= limit:
-            chunk = stream.read(min(65_536, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        return request.get_data(cache=True)
     except RequestEntityTooLarge:
-        # Werkzeug's own check: a Content-Length over the limit, or a read past it on a stream.
-        raise ScimError(413, too_large) from None
-    if size > limit:
-        raise ScimError(413, too_large)
-    return b"".join(chunks)
+        limit = settings().max_body_bytes
+        raise ScimError(413, too_large or f"the request body exceeds the limit of {limit} bytes") from None
 
 
 def settings():

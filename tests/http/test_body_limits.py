@@ -1,4 +1,4 @@
-"""The request body limit (max_body_bytes) holds however the body is framed.
+"""The request body limit (max_body_bytes) holds however the body is framed, on every API.
 
 A body sent with Transfer-Encoding: chunked has no Content-Length to check up
 front; it must still be refused whole (413, nothing written) rather than read
@@ -111,3 +111,40 @@ def test_gunicorn_refuses_an_oversized_body_either_way(live, chunked):
     listed = requests.get(live.scim_url + "/Users", params={"filter": 'userName eq "trunc@x.com"'},
                           headers=live.auth_headers, timeout=10).json()
     assert listed["totalResults"] == 0
+
+
+def test_a_chunked_body_of_exactly_the_limit_is_read_whole(client, tenant, scim, app):
+    limit = app.config["SETTINGS"].max_body_bytes
+    head = b'{"userName":"exact@x.com"}'
+    response = send(client, tenant, "/scim/v2/Users", head + b" " * (limit - len(head)), chunked=True)
+    assert response.status_code == 201, response.get_json()
+
+
+# The same limit holds for the management API and the token service (body_limit.py sits in front of all).
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_oversized_management_body_is_413_and_creates_nothing(client, tenant, chunked):
+    body = (b'{"userName":"mgmt-trunc","profile":{"firstName":"M","lastName":"T"},"email":{"email":"m@x.com"}}'
+            + b" " * 1_100_000 + b"GARBAGE")
+    headers = {**tenant.auth, "Content-Type": "application/json"}
+    if chunked:
+        response = client.post("/management/v1/users/human", input_stream=Trickle(body),
+                               headers={**headers, "Transfer-Encoding": "chunked"},
+                               environ_overrides={"wsgi.input_terminated": True})
+    else:
+        response = client.post("/management/v1/users/human", data=body, headers=headers)
+    assert response.status_code == 413, response.get_data(as_text=True)
+    assert set(response.get_json()) >= {"code", "message"}
+    found = client.get("/management/v1/users/_is_unique", query_string={"userName": "mgmt-trunc"},
+                       headers=tenant.auth)
+    assert found.get_json() == {"isUnique": True}
+
+
+def test_an_oversized_chunked_token_request_is_413_not_parsed_cut_short(client):
+    body = b"grant_type=client_credentials&client_id=nobody&client_secret=x&pad=" + b"a" * 1_100_000
+    response = client.post("/oauth/v2/token", input_stream=Trickle(body),
+                           headers={"Content-Type": "application/x-www-form-urlencoded",
+                                    "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "invalid_request"
