@@ -42,12 +42,17 @@ class LaxString(fields.String):
 
 
 class LaxBoolean(fields.Boolean):
-    """A boolean, or its string in any case: Entra sends "True"/"False", other mappings "TRUE"."""
+    """A boolean, or the string "true"/"false" in any case: Entra sends "True"/"False", other mappings
+    "TRUE". Nothing else (marshmallow would also take "yes", "on", 1...): that is a wrong type."""
+
+    truthy = {True, "true"}
+    falsy = {False, "false"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
-            # marshmallow's truthy/falsy sets list only three spellings of each word
             value = value.strip().lower()
+        elif not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 

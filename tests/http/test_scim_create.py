@@ -178,7 +178,7 @@ def test_boolean_strings_in_any_case_on_every_boolean_attribute(scim):
     assert scim.get(f"/Users/{resource['id']}").get_json() == resource
 
 
-@pytest.mark.parametrize("sent", ["maybe", "truee", 2, [True], {"value": True}])
+@pytest.mark.parametrize("sent", ["maybe", "truee", "yes", "on", "1", "t", 1, 0, 2, [True], {"value": True}])
 def test_a_boolean_that_is_no_boolean_is_400(scim, sent):
     response = scim.post("/Users", {"schemas": [CORE], "userName": "not-bool@example.com", "active": sent,
                                     "emails": [{"value": "x@example.com", "primary": sent}]})
