@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -93,6 +94,12 @@ def is_postgres():
     return isinstance(db.obj, peewee.PostgresqlDatabase)
 
 
+def has_returning():
+    """Whether INSERT ... RETURNING works: PostgreSQL, and SQLite from 3.35 (Peewee assumes it does not
+    on SQLite unless told, so an explicit .returning() is what uses it)."""
+    return is_postgres() or sqlite3.sqlite_version_info >= (3, 35)
+
+
 def transaction():
     """One write transaction (all domain changes run inside one)."""
     return db.atomic()
@@ -140,17 +147,19 @@ def _unchanged_types(field):
     return _UNCHANGED.get(type(field), ())
 
 
-def insert_rows(model, rows):
+def insert_rows(model, rows, returning=None):
     """Insert many rows (dicts of field name to value) with one prepared statement.
 
-    What peewee's insert_many does, for bulk imports: building SQL for every
-    value through peewee cost more than the database's own work, so the
-    statement is built once and the rows go through the driver's batch call.
-    Values go through each field's db_value and missing fields get their
-    defaults, as with insert_many.
+    What peewee's insert_many does, for bulk imports and hot write paths:
+    building SQL for every value through peewee cost more than the database's
+    own work, so the statement is built once and the rows go through the
+    driver's batch call. Values go through each field's db_value and missing
+    fields get their defaults, as with insert_many. With returning (a field),
+    the rows go in as one multi-row INSERT and that field's values come back,
+    in the order the database assigned them (callers sort ids).
     """
     if not rows:
-        return
+        return []
     fields = model._meta.fields
     names = set().union(*(row.keys() for row in rows))
     names |= {name for name, field in fields.items() if field.default is not None}
@@ -183,13 +192,22 @@ def insert_rows(model, rows):
     table = quote(model._meta.table_name)
     columns = ", ".join(quote(field.column_name) for field in ordered)
     cursor = database.cursor()
-    if isinstance(database, peewee.PostgresqlDatabase):
-        from psycopg2.extras import execute_values
+    suffix = f" RETURNING {quote(model._meta.fields[returning].column_name)}" if returning else ""
+    # The driver's errors as peewee's (IntegrityError...), as every other statement raises them.
+    with peewee.__exception_wrapper__:
+        if isinstance(database, peewee.PostgresqlDatabase):
+            from psycopg2.extras import execute_values
 
-        execute_values(cursor, f"INSERT INTO {table} ({columns}) VALUES %s", values, page_size=1000)
-    else:
-        placeholders = ", ".join(database.param for _ in ordered)
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+            found = execute_values(cursor, f"INSERT INTO {table} ({columns}) VALUES %s{suffix}", values,
+                                   page_size=max(1000, len(values)), fetch=bool(returning))
+            return [row[0] for row in found] if returning else []
+        placeholders = "(" + ", ".join(database.param for _ in ordered) + ")"
+        if not returning:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {placeholders}", values)
+            return []
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(values))}{suffix}",
+                       [value for record in values for value in record])
+        return [row[0] for row in cursor.fetchall()]
 
 
 class PreparedQuery:

@@ -1,6 +1,7 @@
 """Appending to the event log (the only writer of the Event table)."""
 import json
 
+from .db import has_returning, insert_rows
 from .tables import Event, utcnow
 
 
@@ -28,9 +29,9 @@ def append_many(aggregate_type, aggregate_id, org_id, editor_id, planned, at=Non
              "editor_id": editor_id, "created_at": at,
              "payload": json.dumps(payload or {}, separators=(",", ":"), default=str)}
             for event_type, payload in planned]
-    if not Event._meta.database.returning_clause:  # SQLite before 3.35
+    if not has_returning():  # SQLite before 3.35
         return [Event.create(**row) for row in rows]
-    ids = sorted(row[0] for row in Event.insert_many(rows).returning(Event.id).tuples().execute())
+    ids = sorted(insert_rows(Event, rows, returning="id"))
     return [Event(id=event_id, **row) for event_id, row in zip(ids, rows, strict=True)]
 
 

@@ -269,7 +269,7 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
             # (org, userName) index refuses a clash, and the transaction takes the rest back.
             added = events.append_many("user", user.id, org_id, editor, planned, at=now)
             _touch(user, added[-1])
-            user.save(force_insert=True)
+            insert_rows(User, [user.__data__])
             metadata_events = [event.id for event in added if event.type == "user.metadata.set"]
             sequence_of = dict(zip(sorted(metadata), metadata_events, strict=True))
             insert_rows(UserMetadata, [

@@ -43,19 +43,19 @@ def users_url():
     return f"{base_url()}/Users"
 
 
-def render(users, org_id):
+def render(users, org_id, known=None):
+    """SCIM resources for users; known = (metadata, groups) by user id when the caller has them already."""
     ids = [u.id for u in users]
-    metadata = domain.metadata_of(ids)
+    metadata, groups = known or (domain.metadata_of(ids), groups_of(ids))
     names = domain.display_names(manager_ids(metadata), org_id)
-    groups = groups_of(ids)
     groups_url = f"{base_url()}/Groups"
     scope = provisioning_domain()
     return [to_scim(u, metadata[u.id], users_url(), names, groups[u.id], groups_url, scope) for u in users]
 
 
-def _one(user, org_id, status=200, extra_headers=None):
+def _one(user, org_id, status=200, extra_headers=None, known=None):
     """The response holding one user, projected as the request's attributes/excludedAttributes ask."""
-    resource = project(render([user], org_id)[0], request.args.get("attributes"),
+    resource = project(render([user], org_id, known)[0], request.args.get("attributes"),
                        request.args.get("excludedAttributes"))
     headers = {"ETag": version_of(user), **(extra_headers or {})}
     return respond(resource, status, headers)
@@ -100,9 +100,12 @@ def create():
     resource = validate_user(read_json())
     if _ignore_password_on_create():
         resource.pop("password", None)
-    user = domain.create_human(org_id, _input(resource), principal.editor_id)
+    data = _input(resource)
+    user = domain.create_human(org_id, data, principal.editor_id)
     location = f"{users_url()}/{user.id}"
-    return _one(user, org_id, 201, {"Location": location})
+    # A new user's metadata is what was just written, and it is in no group: nothing to read back.
+    stored = {key: value for key, value in data.metadata.items() if value is not None}
+    return _one(user, org_id, 201, {"Location": location}, known=({user.id: stored}, {user.id: []}))
 
 
 def get(user_id, *, as_me=False):
