@@ -1,7 +1,7 @@
 """Settings read from the environment, Heroku-style.
 
 Every setting the gateway understands is listed here and in the README's
-configuration table; nothing else reads os.environ.
+configuration table; only gunicorn.conf.py reads the server's own (PORT, WEB_CONCURRENCY...).
 """
 import os
 from dataclasses import dataclass, field

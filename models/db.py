@@ -5,6 +5,7 @@ everything above this module is written once for both.
 """
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import sqlite3
@@ -147,6 +148,27 @@ def _unchanged_types(field):
     return _UNCHANGED.get(type(field), ())
 
 
+@functools.lru_cache(maxsize=256)
+def _insert_statement(model, names, returning, database):
+    """The parts of insert_rows' statement for these columns, built once."""
+    fields = model._meta.fields
+    unknown = names - set(fields)
+    if unknown:
+        raise ValueError(f"unknown fields for {model.__name__}: {sorted(unknown)}")
+    names = names | {name for name, field in fields.items() if field.default is not None}
+    ordered = [fields[name] for name in fields if name in names]
+    # db_value only where it can change the value: most are plain strings or None.
+    unchanged = [_unchanged_types(field) for field in ordered]
+
+    def quote(name):
+        return peewee.quote((name,), database.quote)
+
+    table = quote(model._meta.table_name)
+    columns = ", ".join(quote(field.column_name) for field in ordered)
+    suffix = f" RETURNING {quote(fields[returning].column_name)}" if returning else ""
+    return ordered, unchanged, table, columns, suffix
+
+
 def insert_rows(model, rows, returning=None):
     """Insert many rows (dicts of field name to value) with one prepared statement.
 
@@ -160,16 +182,11 @@ def insert_rows(model, rows, returning=None):
     """
     if not rows:
         return []
-    fields = model._meta.fields
-    names = set().union(*(row.keys() for row in rows))
-    names |= {name for name, field in fields.items() if field.default is not None}
-    ordered = [fields[name] for name in fields if name in names]
-    unknown = names - set(fields)
-    if unknown:
-        raise ValueError(f"unknown fields for {model.__name__}: {sorted(unknown)}")
-
-    # db_value only where it can change the value: most are plain strings or None.
-    unchanged = [_unchanged_types(field) for field in ordered]
+    database = model._meta.database
+    if isinstance(database, peewee.DatabaseProxy):
+        database = database.obj
+    names = frozenset().union(*(row.keys() for row in rows))
+    ordered, unchanged, table, columns, suffix = _insert_statement(model, names, returning, database)
     values = []
     for row in rows:
         record = []
@@ -182,17 +199,7 @@ def insert_rows(model, rows, returning=None):
                 value = field.db_value(value)
             record.append(value)
         values.append(tuple(record))
-    database = model._meta.database
-    if isinstance(database, peewee.DatabaseProxy):
-        database = database.obj
-
-    def quote(name):
-        return peewee.quote((name,), database.quote)
-
-    table = quote(model._meta.table_name)
-    columns = ", ".join(quote(field.column_name) for field in ordered)
     cursor = database.cursor()
-    suffix = f" RETURNING {quote(model._meta.fields[returning].column_name)}" if returning else ""
     # The driver's errors as peewee's (IntegrityError...), as every other statement raises them.
     with peewee.__exception_wrapper__:
         if isinstance(database, peewee.PostgresqlDatabase):
