@@ -13,6 +13,7 @@ from tests.support.live_server import REPO_ROOT
 
 SCIM_JSON = "application/scim+json"
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+PER_BULK = 900  # users per Bulk request (the limit is 1000 operations)
 
 
 def _flask(database_url, *args, timeout=300):
@@ -41,9 +42,10 @@ def test_a_worker_killed_during_bulk_requests_leaves_a_consistent_store(gateway)
         operations = [{"method": "POST", "path": "/Users", "bulkId": f"u{batch}-{i}",
                        "data": {"userName": f"bulk{batch}-{i}@example.com", "title": "T",
                                 "emails": [{"value": f"bulk{batch}-{i}@example.com", "type": "work"}]}}
-                      for i in range(300)]
+                      for i in range(PER_BULK)]
         operations.append({"method": "POST", "path": "/Groups", "bulkId": f"g{batch}", "data": {
-            "displayName": f"bulk-group-{batch}", "members": [{"value": f"bulkId:u{batch}-{i}"} for i in range(300)]}})
+            "displayName": f"bulk-group-{batch}",
+            "members": [{"value": f"bulkId:u{batch}-{i}"} for i in range(PER_BULK)]}})
         try:
             return requests.post(f"{server.scim_url}/Bulk", headers=headers, timeout=120,
                                  json={"schemas": [BULK], "Operations": operations}).status_code
@@ -52,7 +54,12 @@ def test_a_worker_killed_during_bulk_requests_leaves_a_consistent_store(gateway)
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         outcomes = pool.map(bulk, range(4))
-        time.sleep(1.5)
+        # Kill once the first users are in, not after a fixed time: how long the requests take
+        # depends on the machine (a fixed 1.5 s came after all four had finished once writes got faster).
+        deadline = time.monotonic() + 60
+        while store.scalar('SELECT COUNT(*) FROM "user" WHERE username LIKE ?', "bulk%") < 20:
+            assert time.monotonic() < deadline, "no bulk write began within a minute"
+            time.sleep(0.01)
         killed = _workers(server)
         assert killed, "no gunicorn worker to kill"
         for pid in killed:
