@@ -304,12 +304,6 @@ def _load_human(org_id, user_id, expected_sequence):
     return user
 
 
-def replace_human(org_id, user_id, data: HumanInput, editor, *, expected_sequence=None):
-    """Replace every writable attribute of a human user (SCIM PUT)."""
-    with transaction():
-        return _replace_loaded(_load_human(org_id, user_id, expected_sequence), data, editor)
-
-
 def _replace_loaded(user, data, editor):
     """Apply data to a loaded, locked human user; appends the events of what changed."""
     if data.password:
