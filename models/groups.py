@@ -114,8 +114,12 @@ def _remove_members(group, user_ids, editor):
 
 
 def _members_changed(user_ids, event):
-    """The users' groups attribute changed: move their SCIM version (and lastModified) on."""
-    for chunk in _chunks(user_ids):
+    """The users' groups attribute changed: move their SCIM version (and lastModified) on.
+
+    user_ids is a list of ids, or a subquery selecting them.
+    """
+    chunks = _chunks(user_ids) if isinstance(user_ids, list) else [user_ids]
+    for chunk in chunks:
         User.update(groups_sequence=event.id, changed_at=event.created_at).where(User.id.in_(chunk)).execute()
 
 
@@ -165,15 +169,16 @@ def create_group(org_id, display_name, editor, *, external_id=None, member_ids=(
         raise _already_exists() from None
 
 
-def _load(org_id, group_id, expected_sequence=None):
+def _load(org_id, group_id, expected_versions=None):
+    """The group, locked for writing, at one of the expected versions (an If-Match list; None: any)."""
     query = Group.select().where((Group.id == group_id) & (Group.org == org_id))
     if is_postgres():
         query = query.for_update()
     group = query.first()
     if group is None:
         raise _not_found()
-    if expected_sequence is not None and group.sequence != expected_sequence:
-        raise VersionMismatch(f"the group is at version {group.sequence}, not {expected_sequence}",
+    if expected_versions is not None and group.version not in expected_versions:
+        raise VersionMismatch(f"the group is at version {group.version}, not one of those expected",
                               "GROUP-Version", "Errors.Group.VersionMismatch")
     return group
 
@@ -210,30 +215,29 @@ def _apply(group, change, editor):
     return group
 
 
-def update_group(org_id, group_id, change_for, editor, *, expected_sequence=None):
+def update_group(org_id, group_id, change_for, editor, *, expected_versions=None):
     """Apply change_for(group) -> GroupChange with the group locked; all or nothing."""
     with transaction():
-        group = _load(org_id, group_id, expected_sequence)
+        group = _load(org_id, group_id, expected_versions)
         return _apply(group, change_for(group), editor)
 
 
 def replace_group(org_id, group_id, display_name, editor, *, external_id=None, member_ids=(),
-                  expected_sequence=None):
+                  expected_versions=None):
     """PUT: every writable attribute, the member list included."""
     change = GroupChange(display_name=display_name, external_id=external_id, set_external_id=True,
                          member_ops=[("replace", list(member_ids))])
     with transaction():
-        return _apply(_load(org_id, group_id, expected_sequence), change, editor)
+        return _apply(_load(org_id, group_id, expected_versions), change, editor)
 
 
-def delete_group(org_id, group_id, editor, *, expected_sequence=None):
+def delete_group(org_id, group_id, editor, *, expected_versions=None):
     with transaction():
-        group = _load(org_id, group_id, expected_sequence)
+        group = _load(org_id, group_id, expected_versions)
         event = events.append("group", group.id, org_id, "group.removed", editor,
                               {"displayName": group.display_name})
         # The members lose this group from their groups attribute.
-        members = GroupMember.select(GroupMember.user).where(GroupMember.group == group.id)
-        User.update(groups_sequence=event.id, changed_at=event.created_at).where(User.id.in_(members)).execute()
+        _members_changed(GroupMember.select(GroupMember.user).where(GroupMember.group == group.id), event)
         group.delete_instance()
 
 

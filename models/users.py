@@ -185,10 +185,11 @@ def _load(org_id, user_id, *, lock=True, not_found_id="COMMAND-3M9ds"):
     return user
 
 
-def _check_version(user, expected_sequence):
-    if expected_sequence is not None and user.version != expected_sequence:
+def _check_version(user, expected_versions):
+    """expected_versions: the versions the caller accepts (an If-Match list), or None for any."""
+    if expected_versions is not None and user.version not in expected_versions:
         raise VersionMismatch(
-            f"the user was changed since version {expected_sequence}; the current version is {user.version}",
+            f"the user was changed since the version expected; the current version is {user.version}",
             "COMMAND-Version", "Errors.User.VersionMismatch",
         )
 
@@ -295,12 +296,12 @@ def _active_events(user, active):
     return None
 
 
-def _load_human(org_id, user_id, expected_sequence):
-    """The human user, locked for writing, at the expected version (if one is given)."""
+def _load_human(org_id, user_id, expected_versions):
+    """The human user, locked for writing, at one of the expected versions (if any are given)."""
     user = _load(org_id, user_id)
     if not user.is_human:
         raise user_not_found()
-    _check_version(user, expected_sequence)
+    _check_version(user, expected_versions)
     return user
 
 
@@ -361,24 +362,24 @@ def _replace_loaded(user, data, editor):
     return user
 
 
-def update_human(org_id, user_id, change, editor, *, expected_sequence=None):
+def update_human(org_id, user_id, change, editor, *, expected_versions=None):
     """Read-modify-write of a human user in one transaction (SCIM PATCH).
 
     change(user) gets the row locked against other writers and returns the new
     HumanInput, so concurrent updates queue up instead of overwriting each other.
     """
     with transaction():
-        user = _load_human(org_id, user_id, expected_sequence)
+        user = _load_human(org_id, user_id, expected_versions)
         return _replace_loaded(user, change(user), editor)
 
 
-def delete_user(org_id, user_id, editor, *, expected_sequence=None, only_type=None, not_found_id="COMMAND-m9od"):
+def delete_user(org_id, user_id, editor, *, expected_versions=None, only_type=None, not_found_id="COMMAND-m9od"):
     """Remove a user (of only_type, when given: SCIM deletes humans only)."""
     with transaction():
         user = _load(org_id, user_id, not_found_id=not_found_id)
         if only_type is not None and user.type != only_type:
             raise user_not_found(not_found_id)
-        _check_version(user, expected_sequence)
+        _check_version(user, expected_versions)
         leave_all_groups(user, editor)
         last = events.append("user", user.id, org_id, "user.removed", editor, {"userName": user.username})
         user.delete_instance(recursive=False)

@@ -10,14 +10,12 @@ from .casting import group_to_scim, version_of
 from .group_patch import to_change
 from .http import (
     base_url,
-    check_version,
     context,
     expected_versions,
     none_match,
     read_json,
     respond,
     settings,
-    single_expected_version,
 )
 from .patch import parse_request as parse_patch
 from .projection import project
@@ -79,24 +77,18 @@ def get(group_id):
 def replace(group_id):
     principal, org_id = context("group.write")
     resource = validate_group(read_json())
-    expected = single_expected_version(expected_versions(), lambda: domain.get_group(org_id, group_id).version)
     group = domain.replace_group(org_id, group_id, resource["displayName"], principal.editor_id,
                                  external_id=resource.get("externalId"),
                                  member_ids=[m["value"] for m in resource.get("members", ())],
-                                 expected_sequence=expected)
+                                 expected_versions=expected_versions())
     return _one(group)
 
 
 def patch(group_id):
     principal, org_id = context("group.write")
     operations = parse_patch(read_json())
-    wanted = expected_versions()
-
-    def change(current):
-        check_version(current.version, wanted)
-        return to_change(current, operations)
-
-    group = domain.update_group(org_id, group_id, change, principal.editor_id)
+    group = domain.update_group(org_id, group_id, lambda current: to_change(current, operations),
+                                principal.editor_id, expected_versions=expected_versions())
     # RFC 7644 §3.5.2: 200 with the entire resource, or 204. A group with more members than a page
     # gets 204, so that a one-member change never reads a large group's membership.
     if (wants_members(request.args.get("attributes"), request.args.get("excludedAttributes"))
@@ -107,8 +99,7 @@ def patch(group_id):
 
 def delete(group_id):
     principal, org_id = context("group.delete")
-    expected = single_expected_version(expected_versions(), lambda: domain.get_group(org_id, group_id).version)
-    domain.delete_group(org_id, group_id, principal.editor_id, expected_sequence=expected)
+    domain.delete_group(org_id, group_id, principal.editor_id, expected_versions=expected_versions())
     return Response(status=204)
 
 

@@ -148,27 +148,6 @@ def expected_versions():
     return _listed_versions(header)
 
 
-def check_version(current, wanted):
-    """412 unless current is one of the wanted versions (None: any)."""
-    if wanted is not None and current not in wanted:
-        raise ScimError(412, f'the resource is at version W/"{current}"')
-
-
-def single_expected_version(wanted, current):
-    """The one version to hand to a domain call that checks it again under its lock.
-
-    current() reads the version now; when If-Match lists several, the one the
-    resource is at is the one to expect (a change in between is then a 412).
-    """
-    if wanted is None:
-        return None
-    if len(wanted) == 1:
-        return next(iter(wanted))
-    version = current()
-    check_version(version, wanted)
-    return version
-
-
 def none_match(current):
     """Whether If-None-Match names the current version (weak comparison, RFC 9110 §13.1.2)."""
     header = request.headers.get("If-None-Match")

@@ -13,7 +13,6 @@ from .errors import ScimError
 from .http import (
     base_url,
     caller_metadata,
-    check_version,
     context,
     expected_versions,
     none_match,
@@ -21,7 +20,6 @@ from .http import (
     read_json,
     respond,
     settings,
-    single_expected_version,
 )
 from .patch import apply as apply_patch
 from .patch import parse_request as parse_patch
@@ -140,19 +138,17 @@ def _rewrite(principal, org_id, user_id, new_input):
     If-Match is checked against the version being replaced, and the externalIds
     of other provisioning domains are carried over.
     """
-    wanted = expected_versions()
-
     def change(user):
-        check_version(user.version, wanted)
         return _keeping_other_external_ids(user, new_input(user))
 
-    return _one(domain.update_human(org_id, user_id, change, principal.editor_id), org_id)
+    return _one(domain.update_human(org_id, user_id, change, principal.editor_id,
+                                    expected_versions=expected_versions()), org_id)
 
 
 def delete(user_id, *, as_me=False):
     principal, org_id = context("user.delete", self_id=_self(user_id, as_me))
-    expected = single_expected_version(expected_versions(), lambda: _human(org_id, user_id).version)
-    domain.delete_user(org_id, user_id, principal.editor_id, expected_sequence=expected, only_type=UserType.HUMAN)
+    domain.delete_user(org_id, user_id, principal.editor_id, expected_versions=expected_versions(),
+                       only_type=UserType.HUMAN)
     return Response(status=204)
 
 
