@@ -31,7 +31,11 @@ def domain_for(name, org_id):
     label = _NOT_IN_LABEL.sub("", name.strip().lower().replace(" ", "-"))
     label = label[:min(MAX_LABEL, MAX_DOMAIN - len(_instance_domain) - 1)].strip("-")
     # A name with no letter or digit a label can hold (say, in another script) still needs a domain.
-    return f"{label or 'org-' + org_id}.{_instance_domain}"
+    return f"{label or _fallback_label(org_id)}.{_instance_domain}"
+
+
+def _fallback_label(org_id):
+    return f"org-{org_id}"
 
 
 @functools.cache
@@ -49,7 +53,7 @@ def assign_missing_domains():
     for org in Org.select().where(Org.domain.is_null()).order_by(Org.created_at, Org.id):
         domain = domain_for(org.name, org.id)
         if Org.select().where(Org.domain == domain).exists():
-            domain = f"{org.id}.{_instance_domain}"
+            domain = f"{_fallback_label(org.id)}.{_instance_domain}"
         org.domain = domain
         org.save(only=[Org.domain])
 
@@ -75,7 +79,7 @@ def create_org(name, editor, *, is_default=False):
     try:
         with transaction():
             if Org.select().where(Org.name == name).exists():
-                raise pw.IntegrityError("org name")  # reported below, as a concurrent insert would be
+                raise _org_exists()
             if Org.select().where(Org.domain == domain).exists():
                 raise AlreadyExists(f"The organisation's domain {domain} is taken by another organisation",
                                     "ORG-dom4in", "Errors.Org.Domain.AlreadyExists")
@@ -87,8 +91,12 @@ def create_org(name, editor, *, is_default=False):
             org.sequence = event.id
             org.save(only=[Org.sequence])
             return org
-    except pw.IntegrityError:
-        raise AlreadyExists("Organisation already exists", "ORG-lapo2m", "Errors.Org.AlreadyExists") from None
+    except pw.IntegrityError:  # a concurrent create of the same name
+        raise _org_exists() from None
+
+
+def _org_exists():
+    return AlreadyExists("Organisation already exists", "ORG-lapo2m", "Errors.Org.AlreadyExists")
 
 
 def get_org(org_id):

@@ -228,7 +228,6 @@ class Group(BaseModel):
             (("org", "external_id"), False),
             (("org", "id"), False),  # keyset (cursor) paging, migration 0007
         )
-        # Also: machine users by username_key alone, a partial index (migration 0008).
 
 
 class GroupMember(BaseModel):
