@@ -11,6 +11,7 @@ import secrets
 import peewee as pw
 
 from .credential_tables import AccessToken, MachineKey, MachineSecret
+from .db import PreparedQuery
 from .ids import new_id
 from .search import fold
 from .tables import User, UserState, UserType, utcnow
@@ -85,22 +86,28 @@ def record_token(token_id, user_id, credential_kind, credential_id, scopes, life
     )
 
 
-def _with_user(condition):
-    return AccessToken.select(AccessToken, User).join(User).where(condition).first()
+_BY_HASH = PreparedQuery(lambda hashed: AccessToken.select(AccessToken, User).join(User)
+                         .where(AccessToken.token_hash == hashed).limit(1))
+_BY_ID = PreparedQuery(lambda token_id: AccessToken.select(AccessToken, User).join(User)
+                       .where(AccessToken.id == token_id).limit(1))
+
+
+def _first(rows):
+    return rows[0] if rows else None
 
 
 def find_opaque(token):
     """The token row (user loaded) of an opaque access token, whatever its state, or None."""
     if not token.startswith(OPAQUE_PREFIX):
         return None
-    return _with_user(AccessToken.token_hash == token_hash(token))
+    return _first(_BY_HASH.rows(token_hash(token)))
 
 
 def find_by_id(token_id):
     """The token row (user loaded) of a JWT access token's jti, or None."""
     if not isinstance(token_id, str) or len(token_id) > 32:
         return None
-    return _with_user(AccessToken.id == token_id)
+    return _first(_BY_ID.rows(token_id))
 
 
 def is_active(row) -> bool:

@@ -3,12 +3,16 @@
 SQLite (the embedded default) and PostgreSQL (scale-out) are both first-class:
 everything above this module is written once for both.
 """
+import collections
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import logging
 import os
+import secrets
 import sqlite3
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -217,32 +221,118 @@ def insert_rows(model, rows, returning=None):
         return [row[0] for row in cursor.fetchall()]
 
 
+# Markers stand in for values while peewee builds a statement. The random part keeps a
+# client's own strings (a filter value) from ever being taken for one.
+_MARKER_SALT = secrets.token_hex(6)
+# Statements built, by (database, shape); bounded, since shapes come from clients' filters.
+_STATEMENTS_MAX = 1024
+
+
+def marker(n):
+    """The stand-in for the n-th value of a prepared statement (see prepared_rows)."""
+    return f"\x1eprepared-{_MARKER_SALT}-{n}\x1e"
+
+
+class _Statements:
+    """Built statements, least recently used dropped first."""
+
+    def __init__(self, size):
+        self._size = size
+        self._built = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            built = self._built.get(key)
+            if built is not None:
+                self._built.move_to_end(key)
+            return built
+
+    def put(self, key, built):
+        with self._lock:
+            self._built[key] = built
+            if len(self._built) > self._size:
+                self._built.popitem(last=False)
+
+
+_statements = _Statements(_STATEMENTS_MAX)
+# A shape whose query changes a marker (a field that converts the value) runs unprepared.
+_UNPREPARABLE = object()
+
+
+@dataclasses.dataclass
+class _Built:
+    database: object
+    query: object
+    sql: str
+    params: list
+    slots: list  # for each parameter, the index of the value bound there, or None (a constant)
+    # What peewee's row reader works out from the first result's columns (which fields, which
+    # converters), the same for every run of one statement; peewee would redo it on each.
+    reader_state: dict | None = None
+
+
+def _prepare(database, build, count):
+    markers = [marker(n) for n in range(count)]
+    try:
+        query = build(*markers)
+        sql, params = database.get_sql_context().sql(query).query()
+    except (ValueError, TypeError):
+        return _UNPREPARABLE  # a field refused a marker for a value
+    slots = [markers.index(param) if isinstance(param, str) and param in markers else None for param in params]
+    if {slot for slot in slots if slot is not None} != set(range(count)):
+        return _UNPREPARABLE
+    return _Built(database, query, sql, params, slots)
+
+
+def _read(built, cursor):
+    reader = built.query._get_cursor_wrapper(cursor)
+    if built.reader_state is not None:
+        reader.__dict__.update(built.reader_state)
+        reader.initialized = True
+        return list(reader)
+    before = set(reader.__dict__)
+    rows = list(reader)
+    if reader.initialized:  # (not when there were no rows)
+        built.reader_state = {k: v for k, v in reader.__dict__.items() if k not in before}
+    return rows
+
+
+def prepared_rows(shape, build, values):
+    """The rows of the query build(*values) returns, with its SQL built once per shape.
+
+    Building SQL through peewee costs more than running the indexed lookups every
+    request makes (the token's row, a filter by userName, a page's metadata).
+    build(*markers) must give the same SQL, with each marker (see marker()) where
+    the value goes, for every values of that shape; shape is any hashable that names
+    the query and whatever changes its SQL. The rows are what the query itself would
+    give (model instances, joins filled in, or tuples).
+    """
+    database = db.obj
+    try:
+        key = (id(database), shape)
+        built = _statements.get(key)
+    except TypeError:  # an unhashable shape (a list in it): nothing to reuse
+        return list(build(*values))
+    if built is None or (built is not _UNPREPARABLE and built.database is not database):
+        built = _prepare(database, build, len(values))
+        _statements.put(key, built)
+    if built is _UNPREPARABLE:
+        return list(build(*values))
+    bound = [param if slot is None else values[slot] for param, slot in zip(built.params, built.slots, strict=True)]
+    return _read(built, database.execute_sql(built.sql, bound))
+
+
 class PreparedQuery:
     """A fixed-shape query whose SQL peewee builds once per database; each run binds new values.
 
-    For the queries every request makes (the token's row, the caller's roles): building
-    their SQL through peewee cost more than running them. build(*markers) returns the
-    peewee query with a marker string in place of each value; values must be strings
-    (ids, hashes), which the fields pass through unchanged.
+    build(*markers) returns the peewee query with a marker in place of each value;
+    values must be strings (ids, hashes), which the fields pass through unchanged.
     """
 
     def __init__(self, build):
         self._build = build
-        self._built = {}
 
     def rows(self, *values):
         """The query's results (model instances, joins filled in) for these values."""
-        database = db.obj
-        built = self._built.get(id(database))
-        if built is None or built[0] is not database:
-            markers = [f"\x1eprepared-{n}\x1e" for n in range(len(values))]
-            query = self._build(*markers)
-            sql, params = database.get_sql_context().sql(query).query()
-            slots = [markers.index(param) if param in markers else None for param in params]
-            if sorted(slot for slot in slots if slot is not None) != list(range(len(values))):
-                raise ValueError("each value must appear once in the prepared query")
-            built = (database, query, sql, params, slots)
-            self._built[id(database)] = built
-        _, query, sql, params, slots = built
-        bound = [param if slot is None else values[slot] for param, slot in zip(params, slots, strict=True)]
-        return list(query._get_cursor_wrapper(database.execute_sql(sql, bound)))
+        return prepared_rows(self, self._build, values)

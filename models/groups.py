@@ -9,7 +9,7 @@ import dataclasses
 import peewee as pw
 
 from . import events
-from .db import is_postgres, transaction
+from .db import is_postgres, prepared_rows, transaction
 from .errors import AlreadyExists, InvalidArgument, NotFound, VersionMismatch
 from .ids import new_id
 from .search import fold
@@ -264,10 +264,12 @@ def groups_of(user_ids):
     result = {uid: [] for uid in user_ids}
     if not user_ids:
         return result
-    query = (GroupMember.select(GroupMember.user, Group.id, Group.display_name).join(Group)
-             .where(GroupMember.user.in_(list(user_ids))).order_by(Group.display_name_key))
-    for row in query:
-        result[row.user_id].append((row.group.id, row.group.display_name))
+    user_ids = list(user_ids)
+    rows = prepared_rows(("groups_of", len(user_ids)), lambda *ids: (
+        GroupMember.select(GroupMember.user, Group.id, Group.display_name).join(Group)
+        .where(GroupMember.user.in_(ids)).order_by(Group.display_name_key).tuples()), user_ids)
+    for user_id, group_id, display_name in rows:
+        result[user_id].append((group_id, display_name))
     return result
 
 

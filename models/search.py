@@ -10,6 +10,7 @@ import operator
 
 import peewee as pw
 
+from .db import marker, prepared_rows
 from .errors import InvalidArgument
 from .predicates import TRUE, And, AnyOf, Compare, Const, Not, Or, Present
 from .tables import Group, GroupMember, Org, User, UserAttr, UserCount, UserMetadata
@@ -244,57 +245,128 @@ def _order(table, sort_fields, sort, ascending):
     return forward, backward
 
 
-def _page(table, condition, sort_fields, *, sort, ascending, offset, limit, count, total=None):
+# Comparisons whose value the compiler binds as it is (after folding): their SQL does not
+# depend on the value, so a filter that differs only there reuses a prepared statement.
+_BOUND_AS_IS = ("eq", "ne", "gt", "ge", "lt", "le")
+
+
+def _template(node, values):
+    """node with the value of each plain string comparison replaced by a marker (models/db.py);
+    the values, as they are bound, are appended to values."""
+    if isinstance(node, Compare):
+        if isinstance(node.value, str) and node.op in _BOUND_AS_IS and node.field != "login_name":
+            values.append(fold(node.value) if node.ignore_case else node.value)
+            return dataclasses.replace(node, value=marker(len(values) - 1))
+        return node
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(_template(part, values) for part in node.parts))
+    if isinstance(node, Not):
+        return Not(_template(node.part, values))
+    if isinstance(node, AnyOf):
+        return AnyOf(node.collection, _template(node.where, values))
+    return node
+
+
+@dataclasses.dataclass(frozen=True)
+class _Where:
+    """A search's condition in prepared form: the same SQL for every filter of one shape.
+
+    template is the predicate with markers for its values; values[0] is the organisation.
+    """
+
+    table: type
+    compile: object  # (org marker, template) -> peewee condition
+    template: object
+    values: tuple
+
+    @classmethod
+    def of(cls, table, compile_, org_id, predicate):
+        values = [org_id]
+        template = _template(predicate, values)
+        return cls(table, compile_, template, tuple(values))
+
+    def condition(self, markers):
+        return self.compile(markers[0], self.template)
+
+    def rows(self, purpose, make, extra=()):
+        """Rows of make(condition, extra markers), prepared per (purpose, template)."""
+        count = len(self.values)
+        return prepared_rows((self.table, self.compile, purpose, self.template),
+                             lambda *markers: make(self.condition(markers), markers[count:]), self.values + extra)
+
+    def count(self):
+        table = self.table
+        return self.rows("count", lambda condition, _: table.select(pw.fn.COUNT(pw.SQL("*"))).where(condition)
+                         .tuples())[0][0]
+
+
+def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=None):
     """One page; total, when the caller knows it, saves counting the matches."""
+    table = where.table
     forward, backward = _order(table, sort_fields, sort, ascending)
     order, skip, take = forward, offset or 0, limit
     if count and skip and limit:
         # A deep page needs the total anyway; past the middle, skipping from the far end
         # reads fewer index entries, so a page near the end skips only a few.
         if total is None:
-            total = table.select().where(condition).count()
+            total = where.count()
         if skip >= total:
             return total, []
         if skip > total // 2:
             order, take = backward, min(limit, total - skip)
             skip = max(total - skip - limit, 0)
-    # The page's ids first, then their rows: skipping matches walks an index of ids alone
-    # instead of reading (and discarding) whole rows.
-    ids = table.select(table.id).where(condition).order_by(*order).offset(skip or None)
-    if take is not None:
-        ids = ids.limit(take)
-    rows = list(table.select().where(table.id.in_(ids)).order_by(*forward)) if take != 0 else []
+
+    def page(condition, markers):
+        # The page's ids first, then their rows: skipping matches walks an index of ids alone
+        # instead of reading (and discarding) whole rows.
+        ids = table.select(table.id).where(condition).order_by(*order)
+        if skip:
+            ids = ids.offset(markers[0])
+        if take is not None:
+            ids = ids.limit(markers[-1])
+        return table.select().where(table.id.in_(ids)).order_by(*forward)
+
+    extra = ((skip,) if skip else ()) + ((take,) if take is not None else ())
+    purpose = ("page", sort, ascending, order is backward, bool(skip), take is None)
+    rows = where.rows(purpose, page, extra) if take != 0 else []
     if not count:
         return None, rows
     if total is None:
         if not offset and (limit is None or len(rows) < limit):
             total = len(rows)  # the whole result is on this page: nothing more to count
         else:
-            total = table.select().where(condition).count()
+            total = where.count()
     return total, rows
 
 
 def _counted_users(org_id, predicate):
     """The number of users predicate matches, when the kept count answers it (all users, or one type)."""
-    query = UserCount.select(pw.fn.COALESCE(pw.fn.SUM(UserCount.n), 0)).where(UserCount.org_id == org_id)
     if isinstance(predicate, Compare) and predicate.field == "type" and predicate.op == "eq":
-        query = query.where(UserCount.type == predicate.value)
-    elif predicate is not None and predicate != TRUE:
+        user_type = predicate.value
+    elif predicate is None or predicate == TRUE:
+        user_type = None
+    else:
         return None
-    return int(query.scalar())  # PostgreSQL sums BIGINT as NUMERIC
+
+    def kept(org):
+        query = UserCount.select(pw.fn.COALESCE(pw.fn.SUM(UserCount.n), 0)).where(UserCount.org_id == org)
+        return (query if user_type is None else query.where(UserCount.type == user_type)).tuples()
+
+    # the type is part of the shape: an integer column takes no marker
+    return int(prepared_rows(("user_count", user_type), kept, [org_id])[0][0])  # PostgreSQL sums BIGINT as NUMERIC
 
 
 def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
     """Return (total, users) for one page. total is None when count is False."""
     total = _counted_users(org_id, predicate) if count and (offset or limit is not None) else None
-    return _page(User, user_condition(org_id, predicate), SORT_FIELDS, sort=sort, ascending=ascending,
+    return _page(_Where.of(User, user_condition, org_id, predicate), SORT_FIELDS, sort=sort, ascending=ascending,
                  offset=offset, limit=limit, count=count, total=total)
 
 
 def search_groups(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
     """Return (total, groups) for one page, as search_users."""
-    return _page(Group, group_condition(org_id, predicate), GROUP_SORT_FIELDS, sort=sort, ascending=ascending,
-                 offset=offset, limit=limit, count=count)
+    return _page(_Where.of(Group, group_condition, org_id, predicate), GROUP_SORT_FIELDS, sort=sort,
+                 ascending=ascending, offset=offset, limit=limit, count=count)
 
 
 # ---------------------------------------------------------------- keyset (cursor) paging

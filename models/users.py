@@ -10,7 +10,7 @@ import json
 import peewee as pw
 
 from . import events
-from .db import PreparedQuery, insert_rows, is_postgres, transaction
+from .db import PreparedQuery, insert_rows, is_postgres, prepared_rows, transaction
 from .errors import AlreadyExists, InvalidArgument, VersionMismatch, user_already_exists, user_not_found
 from .groups import leave_all_groups
 from .ids import new_id
@@ -395,13 +395,14 @@ def get_user(org_id, user_id, *, not_found_id="QUERY-Dfbg2"):
 
 def metadata_of(user_ids):
     """{user_id: {key: bytes}} for the given users, in one query."""
+    user_ids = list(user_ids)
     result = {uid: {} for uid in user_ids}
     if user_ids:
-        query = UserMetadata.select(UserMetadata.user, UserMetadata.key, UserMetadata.value).where(
-            UserMetadata.user.in_(list(user_ids))
-        )
-        for meta in query:
-            result[meta.user_id][meta.key] = bytes(meta.value)
+        rows = prepared_rows(("metadata_of", len(user_ids)), lambda *ids: UserMetadata.select(
+            UserMetadata.user, UserMetadata.key, UserMetadata.value).where(UserMetadata.user.in_(ids)).tuples(),
+            user_ids)
+        for user_id, key, value in rows:
+            result[user_id][key] = bytes(value)
     return result
 
 
@@ -418,8 +419,9 @@ def display_names(user_ids, org_id):
     """{user_id: display name or username} for users of org_id (used for references such as manager)."""
     if not user_ids:
         return {}
-    query = User.select(User.id, User.display_name, User.username, User.name).where(
-        User.id.in_(list(user_ids)) & (User.org == org_id)
-    )
-    return {u.id: u.display_name or u.name or u.username for u in query}
+    user_ids = list(user_ids)
+    rows = prepared_rows(("display_names", len(user_ids)), lambda org, *ids: User.select(
+        User.id, User.display_name, User.username, User.name).where(User.id.in_(ids) & (User.org == org)).tuples(),
+        [org_id, *user_ids])
+    return {user_id: display_name or name or username for user_id, display_name, username, name in rows}
 

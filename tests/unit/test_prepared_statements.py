@@ -1,0 +1,118 @@
+"""models.db.prepared_rows: SQL built once per shape, values bound per run, against a real database."""
+import uuid
+
+import pytest
+
+from models import db as db_module
+from models.db import db, marker, prepared_rows
+from models.orgs import create_org
+from models.predicates import Compare, and_
+from models.search import search_users
+from models.tables import User, UserType
+from models.users import create_human
+from scim.casting import from_scim
+from scim.validation import validate_user
+
+
+@pytest.fixture
+def org(app):
+    with db.connection_context():
+        org = create_org(f"prepared-{uuid.uuid4().hex[:10]}", editor=None)
+        users = {}
+        for name in ("ann", "bob", "cyd"):
+            with db.atomic():
+                users[name] = create_human(org.id, from_scim(validate_user({"userName": name})), editor=None).id
+        yield org.id, users
+
+
+def _by_name(org_id, name):
+    return User.select(User.id, User.username).where((User.org == org_id) & (User.username == name))
+
+
+def test_one_shape_many_values_each_run_binds_its_own(org):
+    org_id, users = org
+    shape = ("test-by-name", uuid.uuid4().hex)
+    with db.connection_context():
+        for name in ("ann", "bob", "cyd", "ann", "nobody"):
+            rows = prepared_rows(shape, _by_name, [org_id, name])
+            assert [(u.id, u.username) for u in rows] == ([(users[name], name)] if name in users else [])
+
+
+def test_the_statement_is_built_once_per_shape(org, monkeypatch):
+    org_id, _ = org
+    built = []
+
+    def build(org_marker, name_marker):
+        built.append((org_marker, name_marker))
+        return _by_name(org_marker, name_marker)
+
+    shape = ("test-built-once", uuid.uuid4().hex)
+    with db.connection_context():
+        for name in ("ann", "bob", "cyd"):
+            prepared_rows(shape, build, [org_id, name])
+    assert built == [(marker(0), marker(1))]
+
+
+def test_a_field_that_converts_its_value_runs_unprepared_and_still_right(org):
+    """An integer column cannot take a marker; the query then runs as peewee builds it, every time."""
+    org_id, users = org
+
+    def humans(org_marker, user_type):
+        return User.select(User.id).where((User.org == org_marker) & (User.type == user_type))
+
+    shape = ("test-unpreparable", uuid.uuid4().hex)
+    with db.connection_context():
+        for _ in range(2):
+            rows = prepared_rows(shape, humans, [org_id, int(UserType.HUMAN)])
+            assert {u.id for u in rows} == set(users.values())
+            assert prepared_rows(shape, humans, [org_id, int(UserType.MACHINE)]) == []
+
+
+def test_an_unhashable_shape_runs_unprepared(org):
+    org_id, users = org
+    with db.connection_context():
+        rows = prepared_rows(["a list"], _by_name, [org_id, "bob"])
+    assert [u.id for u in rows] == [users["bob"]]
+
+
+def test_joined_rows_come_back_whole_on_every_run(app):
+    """The row reader's column analysis is reused: joins stay filled in on later runs."""
+    from models.tokens import add_pat, find_pat
+
+    with db.connection_context():
+        org = create_org(f"prepared-pat-{uuid.uuid4().hex[:10]}", editor=None)
+        tokens = {}
+        for name in ("pat-one", "pat-two"):
+            with db.atomic():
+                user = create_human(org.id, from_scim(validate_user({"userName": name})), editor=None)
+            tokens[name] = (user.id, add_pat(user, None)[1])
+        for _ in range(2):
+            for name, (user_id, token) in tokens.items():
+                row = find_pat(token)
+                assert (row.user_id, row.user.id, row.user.username) == (user_id, user_id, name)
+
+
+def test_searches_of_one_shape_find_each_their_user(org):
+    org_id, users = org
+    with db.connection_context():
+        for name in ("cyd", "ann", "bob"):
+            predicate = and_(Compare("username", "eq", name.upper(), ignore_case=True),
+                             Compare("type", "eq", UserType.HUMAN))
+            total, rows = search_users(org_id, predicate, limit=10)
+            assert (total, [u.id for u in rows]) == (1, [users[name]])
+            total, rows = search_users(org_id, predicate, offset=0, limit=0)
+            assert (total, rows) == (1, [])
+
+
+def test_the_cache_drops_the_least_recently_used_past_its_bound():
+    statements = db_module._Statements(2)
+    statements.put("a", 1)
+    statements.put("b", 2)
+    assert statements.get("a") == 1  # a is now the most recently used
+    statements.put("c", 3)
+    assert (statements.get("a"), statements.get("b"), statements.get("c")) == (1, None, 3)
+
+
+def test_markers_cannot_be_guessed_from_the_outside():
+    assert marker(0) != "\x1eprepared-0\x1e" and marker(0) != marker(1)
+    assert marker(0).casefold() == marker(0)  # a case-insensitive comparison folds its value unchanged
