@@ -27,6 +27,12 @@ JWKS_MAX_AGE = 60
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="fixed-window")
 
 
+@limiter.request_filter
+def _outside_token_service():
+    # Only the token service has limits; other requests skip the limiter's per-request work.
+    return not is_oauth_path(request.path)
+
+
 def is_oauth_path(path):
     return path.startswith(PATHS)
 

@@ -64,7 +64,11 @@ def settings():
 
 def base_url():
     """Absolute URL of the SCIM base the caller used (with or without the org segment)."""
-    root = settings().issuer or request.host_url.rstrip("/")
+    root = settings().issuer
+    if not root:
+        # Werkzeug rebuilds host_url at each use; a resource names its URL several times.
+        root = g.get("scim_host_root") or request.host_url.rstrip("/")
+        g.scim_host_root = root
     org_segment = f"/{g.scim_org_in_path}" if g.get("scim_org_in_path") else ""
     return f"{root}/scim/v2{org_segment}"
 

@@ -40,11 +40,15 @@ REQUEST_ONLY = ((ENTERPRISE_SCHEMA, "manager", "displayName"), (None, "members",
 
 
 def _drop_request_only(resource, wanted):
+    """resource without the sub-attributes returned only when named; what changes is copied, not the rest."""
+    resource = dict(resource)
     for urn, attr, sub in REQUEST_ONLY:
         named = any(a and a.lower() == attr.lower() and (urn is None or _is_extension(u)) for u, a, _ in wanted)
         container = resource.get(urn) if urn else resource
         if named or not isinstance(container, dict) or attr not in container:
             continue
+        if urn:
+            container = resource[urn] = dict(container)
         value = container[attr]
         if isinstance(value, dict):
             container[attr] = {k: v for k, v in value.items() if k != sub}
@@ -83,7 +87,8 @@ def project(resource, attributes=None, excluded=None):
         if ENTERPRISE_SCHEMA in result and ENTERPRISE_SCHEMA not in result.get("schemas", []):
             result["schemas"] = result["schemas"] + [ENTERPRISE_SCHEMA]
         return _drop_request_only(copy.deepcopy(result), wanted)
-    result = _drop_request_only(copy.deepcopy(resource), [])
+    # excludedAttributes changes the result in place: it gets a copy of its own
+    result = _drop_request_only(copy.deepcopy(resource) if excluded else resource, [])
     if excluded:
         for urn, attr, sub in _parse(excluded):
             if attr is None:
