@@ -126,7 +126,7 @@ class Database:
 
     def drop(self):
         if self.kind == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-writer.lock"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         else:
             self._sql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")

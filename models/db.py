@@ -13,6 +13,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -28,6 +29,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Arbitrary, fixed key for pg_advisory_lock: serialises migrations across
 # gunicorn workers and across gateway instances sharing one PostgreSQL.
 _PG_MIGRATION_LOCK = 7_342_001
+# How long a SQLite writer waits for another to finish before giving up (then 503).
+_BUSY_TIMEOUT_MS = 10_000
 
 
 def sqlite_url(path):
@@ -50,7 +53,7 @@ def open_database(url):
                 "journal_mode": "wal",
                 "synchronous": "normal",
                 "foreign_keys": 1,
-                "busy_timeout": 10_000,
+                "busy_timeout": _BUSY_TIMEOUT_MS,
                 "cache_size": -32_000,
                 # LIKE is case-sensitive, as in PostgreSQL; case-insensitive
                 # matching goes through casefolded columns.
@@ -107,7 +110,61 @@ def has_returning():
 
 def transaction():
     """One write transaction (all domain changes run inside one)."""
-    return db.atomic()
+    return write_transaction(db.obj)
+
+
+def write_transaction(database):
+    """transaction() on a given database: on SQLite, the outermost one first queues for the writer lock."""
+    if isinstance(database, peewee.SqliteDatabase) and not database.in_transaction():
+        lock = _writer_lock(database)
+        if lock is not None:
+            return _queued(database, lock)
+    return database.atomic()
+
+
+# SQLite lets one writer in at a time. A writer that finds the lock taken sleeps in SQLite's
+# busy handler, 1 ms, then 2, 5, 10..., however soon the holder is done (a user is created in
+# a fraction of a millisecond): under concurrent writes the workers slept through a third of
+# the CPU. So writers queue on a lock file beside the database, checked at a finer grain; the
+# busy timeout stays the bound on the wait.
+_WRITER_POLL_FIRST, _WRITER_POLL_MAX = 0.000_05, 0.000_5
+_writer_locks = threading.local()
+
+
+def _writer_lock(database):
+    """This thread's handle on the database's writer lock file, or None for an in-memory database."""
+    path = database.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    # A handle of its own per process and per thread: flock excludes only other handles.
+    key = (os.getpid(), path)
+    handles = getattr(_writer_locks, "handles", None)
+    if handles is None:
+        handles = _writer_locks.handles = {}
+    handle = handles.get(key)
+    if handle is None:
+        handle = handles[key] = open(f"{path}-writer.lock", "a")  # noqa: SIM115 - held for the thread's life
+    return handle
+
+
+@contextlib.contextmanager
+def _queued(database, handle):
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    delay = _WRITER_POLL_FIRST
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise peewee.OperationalError("database is locked (waited for the writer lock)") from None
+            time.sleep(delay)
+            delay = min(delay * 2, _WRITER_POLL_MAX)
+    try:
+        with database.atomic():
+            yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager

@@ -125,7 +125,7 @@ def _drop_sqlite(path: str) -> None:
     folder = db_file.parent
     if not folder.name.startswith(PREFIX + "_"):
         # Not one of ours: remove only the database file and its journals.
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal", "-writer.lock"):
             with contextlib.suppress(FileNotFoundError):
                 Path(str(db_file) + suffix).unlink()
         return
