@@ -270,9 +270,14 @@ def _apply_multi(container, key, definition, op, value):
         container.pop(key, None)
 
 
+def _is_true(value):
+    """A boolean as validation will read it: true, or the string "true" in any case (Entra sends "True")."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 def _single_primary(entries):
     """At most one entry may be primary: the last one marked wins (RFC 7643 §2.4)."""
-    marked = [e for e in entries if e.get(_key(e, "primary")) in (True, "true", "True")]
+    marked = [e for e in entries if _is_true(e.get(_key(e, "primary")))]
     for entry in marked[:-1]:
         entry.pop(_key(entry, "primary"), None)
 
@@ -350,7 +355,7 @@ def _compare(actual, op, expected, case_exact):
     if actual is None:
         return op == "ne" and expected is not None
     if isinstance(expected, bool) or isinstance(actual, bool):
-        actual_bool = actual in (True, "true", "True")
+        actual_bool = _is_true(actual)
         return (actual_bool == expected) if op == "eq" else (actual_bool != expected) if op == "ne" else False
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
         a, b = actual, expected

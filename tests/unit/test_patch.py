@@ -228,6 +228,18 @@ def test_only_one_primary_after_value_path_replace(doc):
     assert [e["type"] for e in result["emails"] if e.get("primary")] == ["other"]
 
 
+@pytest.mark.parametrize("spelling", ["TRUE", "True", " true "])
+def test_a_primary_sent_as_a_string_in_any_case_is_primary_for_a_later_filter(doc, spelling):
+    """Entra and other mappings send booleans as strings; validation reads them in any case, so must PATCH."""
+    result = run(doc,
+                 {"op": "add", "path": "emails", "value": [{"value": "w@example.com", "type": "work",
+                                                            "primary": spelling}]},
+                 {"op": "replace", "path": "emails[primary eq true].display", "value": "Main"})
+    assert [e["value"] for e in result["emails"] if e.get("display") == "Main"] == ["w@example.com"]
+    # the entry marked last is the one primary: the old one lost its mark
+    assert [e["value"] for e in result["emails"] if "primary" in e] == ["w@example.com"]
+
+
 def test_replace_multi_valued_with_empty_list_removes_it(doc):
     assert "emails" not in run(doc, {"op": "replace", "path": "emails", "value": []})
 
