@@ -18,7 +18,7 @@ from .ids import new_id
 from .passwords import hash_password
 from .policies import DEFAULT, Complexity, check_against, complexity
 from .tables import Event, User, UserAttr, UserMetadata, UserState, UserType, utcnow
-from .users import HumanInput, _human_columns, _index_rows, _profile_payload
+from .users import HumanInput, human_columns, index_rows, profile_payload
 
 BATCH = 1000
 
@@ -40,15 +40,15 @@ def prepare_human(data: HumanInput, policy: Complexity = DEFAULT) -> PreparedHum
     """
     if data.password:
         check_against(policy, data.password)
-    columns = _human_columns(data)
+    columns = human_columns(data)
     columns["state"] = UserState.ACTIVE if data.active else UserState.INACTIVE
     if data.password:
         columns.update(password_hash=hash_password(data.password),
                        password_change_required=data.password_change_required)
     written = ("state", "password_hash", "password_change_required")
-    profile = _profile_payload({k: v for k, v in columns.items() if k not in written})
+    profile = profile_payload({k: v for k, v in columns.items() if k not in written})
     payload = json.dumps(dict(profile, metadata=sorted(data.metadata)), separators=(",", ":"), default=str)
-    attrs = _index_rows(_Shadow(columns), data.metadata.items())
+    attrs = index_rows(_Shadow(columns), data.metadata.items())
     for row in attrs:
         del row["user"], row["org_id"]
     return PreparedHuman(columns, payload, list(data.metadata.items()), attrs)
@@ -110,7 +110,7 @@ def _import_batch(org_id, batch, editor):
 
 
 class _Shadow:
-    """Just enough of a User for _index_rows, before it has an id or an organisation."""
+    """Just enough of a User for index_rows, before it has an id or an organisation."""
 
     def __init__(self, columns):
         self.id = self.org_id = None

@@ -89,7 +89,8 @@ def _check_lengths(data):
                                   "Errors.User.Invalid", field=field)
 
 
-def _human_columns(data):
+def human_columns(data):
+    """The users-table columns of a HumanInput (casefolded twins included), its lengths checked."""
     username = _check_username(data.username)
     _check_lengths(data)
     return {
@@ -151,12 +152,12 @@ def reindex(user):
     """
     UserAttr.delete().where(UserAttr.user == user.id).execute()
     stored = UserMetadata.select(UserMetadata.key, UserMetadata.value).where(UserMetadata.user == user.id)
-    rows = _index_rows(user, ((meta.key, bytes(meta.value)) for meta in stored))
+    rows = index_rows(user, ((meta.key, bytes(meta.value)) for meta in stored))
     if rows:
         UserAttr.insert_many(rows).execute()
 
 
-def _index_rows(user, metadata):
+def index_rows(user, metadata):
     """The search rows of a user with the given (key, value) metadata."""
     rows = []
     for key, value in metadata:
@@ -227,7 +228,8 @@ def _write_metadata(user, metadata, editor, replace_prefix=None):
     return last, any(k.startswith(SCIM_PREFIX) for k in changes)
 
 
-def _profile_payload(columns):
+def profile_payload(columns):
+    """An event's payload for profile columns: set values only, without the casefolded twins."""
     hidden = ("username_key", "email_key", *(f"{name}_key" for name in FOLDED_NAMES))
     return {k: v for k, v in columns.items() if k not in hidden and v not in (None, "", 0, False)}
 
@@ -249,11 +251,11 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
     """
     if data.password:
         check_password(org_id, data.password)
-    columns = _human_columns(data)
+    columns = human_columns(data)
     now = utcnow()
     user = User(id=user_id or new_id(), org=org_id, type=UserType.HUMAN, created_at=now, changed_at=now, **columns)
     user.state = initial_state or UserState.ACTIVE
-    planned = [("user.human.added", _profile_payload(columns))]
+    planned = [("user.human.added", profile_payload(columns))]
     if data.password:
         user.password_hash = hash_password(data.password)
         user.password_change_required = data.password_change_required
@@ -276,7 +278,7 @@ def create_human(org_id, data: HumanInput, editor, *, user_id=None, initial_stat
             insert_rows(UserMetadata, [
                 {"user": user.id, "key": key, "value": value, "created_at": now, "changed_at": now,
                  "sequence": sequence_of[key]} for key, value in metadata.items()])
-            insert_rows(UserAttr, _index_rows(user, metadata.items()))
+            insert_rows(UserAttr, index_rows(user, metadata.items()))
             return user
     except pw.IntegrityError as error:
         if is_username_clash(error):
@@ -309,7 +311,7 @@ def _replace_loaded(user, data, editor):
     """Apply data to a loaded, locked human user; appends the events of what changed."""
     if data.password:
         check_password(user.org_id, data.password)
-    columns = _human_columns(data)
+    columns = human_columns(data)
     org_id = user.org_id
     last = None
     changed_fields = []
@@ -328,7 +330,7 @@ def _replace_loaded(user, data, editor):
         for f in (*PROFILE_FIELDS, *twins):
             setattr(user, f, columns[f])
         changed_fields += [getattr(User, f) for f in (*PROFILE_FIELDS, *twins)]
-        emit("user.human.profile.changed", _profile_payload(profile))
+        emit("user.human.profile.changed", profile_payload(profile))
     if (columns["email"], columns["email_verified"]) != (user.email, user.email_verified):
         user.email, user.email_key = columns["email"], columns["email_key"]
         user.email_verified = columns["email_verified"]
