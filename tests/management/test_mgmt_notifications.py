@@ -2,10 +2,7 @@
 import datetime
 import hashlib
 import hmac
-import http.server
 import json
-import socket
-import threading
 import urllib.parse
 
 import pytest
@@ -15,55 +12,14 @@ from models.codes import code_hash
 from models.db import db
 from models.mgmt_tables import Notification, UserCode
 from models.tables import utcnow
+from tests.support.webhook_receiver import WebhookReceiver
 
 SECRET = "webhook-secret-for-tests"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Receiver:
-    """A webhook receiver on a fixed loopback port that can be started late and told to fail."""
-
-    def __init__(self, port):
-        self.port, self.received, self.failures_left, self.server = port, [], 0, None
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}/hooks/gateway"
-
-    def start(self):
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if receiver.failures_left:
-                    receiver.failures_left -= 1
-                    self.send_response(503)
-                else:
-                    receiver.received.append((dict(self.headers), body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
-
-
 @pytest.fixture
 def receiver(app):
-    receiver = Receiver(free_port())
+    receiver = WebhookReceiver()
     notifications.configure(receiver.url, SECRET)
     yield receiver
     receiver.stop()

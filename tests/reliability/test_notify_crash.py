@@ -7,58 +7,30 @@ with the same idempotency key (X-Gateway-Notification-Id) and the same body, so 
 receiver can drop the copy. Two workers running side by side never send one twice.
 """
 import collections
-import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 import requests
+from requests.structures import CaseInsensitiveDict
 
-from tests.support.live_server import REPO_ROOT, free_port
+from tests.support.live_server import REPO_ROOT
+from tests.support.webhook_receiver import WebhookReceiver
 
 SECRET = "crash-test-webhook-secret"
 ID_HEADER = "X-Gateway-Notification-Id"
 LEASE_SECONDS = 2
 
 
-class SlowReceiver:
-    """Records each request as soon as its body is read, then takes `delay` seconds to answer."""
-
-    def __init__(self, delay):
-        self.delay, self.received, self.lock = delay, [], threading.Lock()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    receiver.received.append((self.headers.get(ID_HEADER), body))
-                time.sleep(receiver.delay)
-                try:
-                    self.send_response(204)
-                    self.end_headers()
-                except OSError:
-                    pass  # the worker died waiting for this answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-
-    def count(self):
-        with self.lock:
-            return len(self.received)
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def _keys_and_bodies(receiver):
+    """What the receiver got, as (idempotency key, body) pairs: the key is all a receiver dedups on."""
+    with receiver.lock:
+        received = list(receiver.received)
+    return [(CaseInsensitiveDict(headers).get(ID_HEADER), body) for headers, body in received]
 
 
 def _notify_env(receiver, database_url):
@@ -99,8 +71,9 @@ def _pending(store):
 
 
 def _check_deliveries(receiver, store, expected):
+    received = _keys_and_bodies(receiver)
     by_key = collections.defaultdict(set)
-    for key, body in receiver.received:
+    for key, body in received:
         assert key is not None, "a notification was sent without its idempotency key"
         document = json.loads(body)
         assert document["id"] == key
@@ -111,7 +84,7 @@ def _check_deliveries(receiver, store, expected):
     assert store.scalar("SELECT count(*) FROM notification WHERE status = 'delivered'") == expected
     # ...and a copy is byte for byte the same message under the same key.
     assert all(len(bodies) == 1 for bodies in by_key.values())
-    return collections.Counter(key for key, _ in receiver.received)
+    return collections.Counter(key for key, _ in received)
 
 
 @pytest.fixture
@@ -121,7 +94,7 @@ def outbox(gateway, monkeypatch):
     receivers = []
 
     def begin(delay, notifications):
-        receiver = SlowReceiver(delay)
+        receiver = WebhookReceiver(delay=delay).start()
         receivers.append(receiver)
         monkeypatch.setenv("NOTIFY_WEBHOOK_URL", receiver.url)
         monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET", SECRET)

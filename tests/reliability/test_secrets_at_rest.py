@@ -18,9 +18,9 @@ import requests
 from cryptography.fernet import Fernet
 from requests.auth import HTTPBasicAuth
 
-from tests.oauth.test_oauth_live import Gateway, database_dump
-from tests.reliability.test_notify_crash import SlowReceiver
+from tests.support.live_gateway import Gateway, database_dump
 from tests.support.live_server import REPO_ROOT, start_live_server
+from tests.support.webhook_receiver import WebhookReceiver
 
 WEBHOOK_SECRET = "sweep-webhook-secret-0123456789"
 SCIM_JSON = "application/scim+json"
@@ -29,7 +29,7 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 @pytest.fixture
 def flow_server(tmp_path, monkeypatch):
-    receiver = SlowReceiver(delay=0)
+    receiver = WebhookReceiver().start()
     mfa_key = Fernet.generate_key().decode()
     for name, value in {"LOG_LEVEL": "DEBUG", "ACCESS_LOG": "1", "NOTIFY_WEBHOOK_URL": receiver.url,
                         "NOTIFY_WEBHOOK_SECRET": WEBHOOK_SECRET, "MFA_ENCRYPTION_KEY": mfa_key}.items():
