@@ -355,7 +355,7 @@ def _read(built, cursor):
     return rows
 
 
-def prepared_rows(shape, build, values):
+def prepared_rows(shape, build, values, unprepared=None):
     """The rows of the query build(*values) returns, with its SQL built once per shape.
 
     Building SQL through peewee costs more than running the indexed lookups every
@@ -364,18 +364,23 @@ def prepared_rows(shape, build, values):
     the value goes, for every values of that shape; shape is any hashable that names
     the query and whatever changes its SQL. The rows are what the query itself would
     give (model instances, joins filled in, or tuples).
+
+    A shape that cannot be prepared (unhashable, or a field that converts a marker)
+    runs the query unprepared() returns, built with the values themselves (by default
+    build(*values)).
     """
     database = db.obj
+    direct = unprepared or (lambda: build(*values))
     try:
         key = (id(database), shape)
         built = _statements.get(key)
     except TypeError:  # an unhashable shape (a list in it): nothing to reuse
-        return list(build(*values))
+        return list(direct())
     if built is None or (built is not _UNPREPARABLE and built.database is not database):
         built = _prepare(database, build, len(values))
         _statements.put(key, built)
     if built is _UNPREPARABLE:
-        return list(build(*values))
+        return list(direct())
     bound = [param if slot is None else values[slot] for param, slot in zip(built.params, built.slots, strict=True)]
     return _read(built, database.execute_sql(built.sql, bound))
 

@@ -248,22 +248,32 @@ def _order(table, sort_fields, sort, ascending):
 # Comparisons whose value the compiler binds as it is (after folding): their SQL does not
 # depend on the value, so a filter that differs only there reuses a prepared statement.
 _BOUND_AS_IS = ("eq", "ne", "gt", "ge", "lt", "le")
+# The fields inside each collection (AnyOf); any other collection is an indexed SCIM attribute.
+_COLLECTION_FIELDS = {"metadata": METADATA_FIELDS, "groups": USER_GROUP_FIELDS, "members": MEMBER_FIELDS}
 
 
-def _template(node, values):
-    """node with the value of each plain string comparison replaced by a marker (models/db.py);
-    the values, as they are bound, are appended to values."""
+def _is_text(fields, name):
+    """Whether a field binds a string as it is (a text column), as a marker in its place must be."""
+    column = fields.get(name, (None, None))[0]
+    return isinstance(column, pw.Field) and column.field_type in ("VARCHAR", "TEXT")
+
+
+def _template(node, values, fields):
+    """node with the value of each string comparison on a text field replaced by a marker
+    (models/db.py); the values, as they are bound, are appended to values."""
     if isinstance(node, Compare):
-        if isinstance(node.value, str) and node.op in _BOUND_AS_IS and node.field != "login_name":
+        if (isinstance(node.value, str) and node.op in _BOUND_AS_IS and node.field != "login_name"
+                and _is_text(fields, node.field)):
             values.append(fold(node.value) if node.ignore_case else node.value)
             return dataclasses.replace(node, value=marker(len(values) - 1))
         return node
     if isinstance(node, (And, Or)):
-        return type(node)(tuple(_template(part, values) for part in node.parts))
+        return type(node)(tuple(_template(part, values, fields) for part in node.parts))
     if isinstance(node, Not):
-        return Not(_template(node.part, values))
+        return Not(_template(node.part, values, fields))
     if isinstance(node, AnyOf):
-        return AnyOf(node.collection, _template(node.where, values))
+        return AnyOf(node.collection, _template(node.where, values, _COLLECTION_FIELDS.get(node.collection,
+                                                                                           ATTR_FIELDS)))
     return node
 
 
@@ -275,24 +285,25 @@ class _Where:
     """
 
     table: type
-    compile: object  # (org marker, template) -> peewee condition
+    compile: object  # (org id or its marker, predicate) -> peewee condition
+    predicate: object
     template: object
     values: tuple
 
     @classmethod
-    def of(cls, table, compile_, org_id, predicate):
+    def of(cls, table, compile_, fields, org_id, predicate):
         values = [org_id]
-        template = _template(predicate, values)
-        return cls(table, compile_, template, tuple(values))
-
-    def condition(self, markers):
-        return self.compile(markers[0], self.template)
+        template = _template(predicate, values, fields)
+        return cls(table, compile_, predicate, template, tuple(values))
 
     def rows(self, purpose, make, extra=()):
-        """Rows of make(condition, extra markers), prepared per (purpose, template)."""
+        """Rows of make(condition, extra values or their markers), prepared per (purpose, template)."""
         count = len(self.values)
-        return prepared_rows((self.table, self.compile, purpose, self.template),
-                             lambda *markers: make(self.condition(markers), markers[count:]), self.values + extra)
+        return prepared_rows(
+            (self.table, self.compile, purpose, self.template),
+            lambda *markers: make(self.compile(markers[0], self.template), markers[count:]),
+            self.values + extra,
+            unprepared=lambda: make(self.compile(self.values[0], self.predicate), extra))
 
     def count(self):
         table = self.table
@@ -359,13 +370,13 @@ def _counted_users(org_id, predicate):
 def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
     """Return (total, users) for one page. total is None when count is False."""
     total = _counted_users(org_id, predicate) if count and (offset or limit is not None) else None
-    return _page(_Where.of(User, user_condition, org_id, predicate), SORT_FIELDS, sort=sort, ascending=ascending,
-                 offset=offset, limit=limit, count=count, total=total)
+    return _page(_Where.of(User, user_condition, USER_FIELDS, org_id, predicate), SORT_FIELDS, sort=sort,
+                 ascending=ascending, offset=offset, limit=limit, count=count, total=total)
 
 
 def search_groups(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
     """Return (total, groups) for one page, as search_users."""
-    return _page(_Where.of(Group, group_condition, org_id, predicate), GROUP_SORT_FIELDS, sort=sort,
+    return _page(_Where.of(Group, group_condition, GROUP_FIELDS, org_id, predicate), GROUP_SORT_FIELDS, sort=sort,
                  ascending=ascending, offset=offset, limit=limit, count=count)
 
 

@@ -8,7 +8,7 @@ from models.db import db, marker, prepared_rows
 from models.orgs import create_org
 from models.predicates import Compare, and_
 from models.search import search_users
-from models.tables import User, UserType
+from models.tables import User, UserState, UserType
 from models.users import create_human
 from scim.casting import from_scim
 from scim.validation import validate_user
@@ -102,6 +102,28 @@ def test_searches_of_one_shape_find_each_their_user(org):
             assert (total, [u.id for u in rows]) == (1, [users[name]])
             total, rows = search_users(org_id, predicate, offset=0, limit=0)
             assert (total, rows) == (1, [])
+
+
+def test_a_search_whose_shape_cannot_be_prepared_still_binds_its_own_values(org):
+    """A list of ids makes the shape unhashable: the search runs unprepared, with the filter's real values."""
+    org_id, users = org
+    ids = [users["ann"], users["bob"]]
+    with db.connection_context():
+        for name in ("ann", "bob", "cyd"):
+            predicate = and_(Compare("id", "in", ids), Compare("username", "eq", name))
+            total, rows = search_users(org_id, predicate, limit=10)
+            expected = [users[name]] if users[name] in ids else []
+            assert (total, [u.id for u in rows]) == (len(expected), expected)
+
+
+def test_a_string_compared_with_an_integer_column_is_converted_as_before(org):
+    """Only text columns take markers: elsewhere the field converts the value ("1" -> 1) as it always did."""
+    org_id, users = org
+    with db.connection_context():
+        for state in (str(int(UserState.ACTIVE)), int(UserState.ACTIVE)):
+            total, rows = search_users(org_id, Compare("state", "eq", state), limit=10)
+            assert (total, {u.id for u in rows}) == (3, set(users.values()))
+        assert search_users(org_id, Compare("state", "eq", str(int(UserState.INACTIVE))), limit=10) == (0, [])
 
 
 def test_the_cache_drops_the_least_recently_used_past_its_bound():
