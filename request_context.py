@@ -64,8 +64,11 @@ def install(app):
 
     @app.after_request
     def harden(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        # One pass over the headers already set (a route may set its own Cache-Control), instead of
+        # a case-insensitive scan per security header: this ran on every request.
+        present = {name.lower() for name, _ in response.headers.items()}
+        response.headers.extend([(name, value) for name, value in SECURITY_HEADERS.items()
+                                 if name.lower() not in present])
         if g.get("request_id"):
             response.headers["X-Request-Id"] = g.request_id
         return response
