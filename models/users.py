@@ -10,7 +10,7 @@ import json
 import peewee as pw
 
 from . import events
-from .db import PreparedQuery, insert_rows, is_postgres, prepared_rows, transaction
+from .db import insert_rows, is_postgres, prepared_rows, transaction
 from .errors import AlreadyExists, InvalidArgument, VersionMismatch, user_already_exists, user_not_found
 from .groups import leave_all_groups
 from .ids import new_id
@@ -406,15 +406,6 @@ def metadata_of(user_ids):
         for user_id, key, value in rows:
             result[user_id][key] = bytes(value)
     return result
-
-
-_METADATA_OF_ONE = PreparedQuery(lambda user_id: UserMetadata.select(UserMetadata.key, UserMetadata.value)
-                                 .where(UserMetadata.user == user_id))
-
-
-def metadata_of_one(user_id):
-    """{key: bytes} of one user: metadata_of for the caller's own switches, read on every SCIM write."""
-    return {row.key: bytes(row.value) for row in _METADATA_OF_ONE.rows(user_id)}
 
 
 def display_names(user_ids, org_id):

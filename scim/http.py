@@ -9,7 +9,7 @@ from auth.permissions import has_permission
 from auth.principal import authenticate
 from models.errors import DomainError
 from models.orgs import get_org
-from models.users import SCIM_PREFIX, metadata_of_one
+from models.users import SCIM_PREFIX, metadata_of
 
 from .errors import MEDIA_TYPE, ScimError, from_domain
 
@@ -99,7 +99,7 @@ def caller_metadata():
     cached = g.get("caller_metadata")
     if cached is None or cached[0] != principal.user_id:
         # Bulk operations run as nested requests sharing g: the same caller, so the same answer.
-        cached = g.caller_metadata = (principal.user_id, metadata_of_one(principal.user_id))
+        cached = g.caller_metadata = (principal.user_id, metadata_of([principal.user_id])[principal.user_id])
     return cached[1]
 
 
