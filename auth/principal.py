@@ -8,6 +8,7 @@ The row check is what makes revocation, a deleted secret or key and a
 deactivated or locked user take effect at once, for JWTs too.
 """
 import dataclasses
+import datetime
 
 from flask import current_app, has_app_context
 
@@ -18,6 +19,7 @@ from models.tables import utcnow
 from models.tokens import find_pat
 
 from . import signing
+from .principal_cache import PrincipalCache
 
 PAT, OPAQUE, JWT = "pat", "opaque", "jwt"
 
@@ -84,11 +86,33 @@ def resolve(token):
     return None
 
 
-def authenticate(header):
-    token = parse_authorization(header)
+def _resolve_principal(token):
+    """(Principal, the time it stops being valid) for a token valid now, or None."""
     bearer = resolve(token)
-    # Deactivated and locked users cannot use their credentials (reference §6.3).
     if bearer is None:
-        raise Unauthenticated("Errors.Token.Invalid", "AUTH-7fs1e", "Errors.Token.Invalid")
+        return None
     user = bearer.user
-    return Principal(user_id=user.id, org_id=user.org_id, roles=roles_of(user.id), token_kind=bearer.kind, user=user)
+    expires_at = bearer.row.expires_at
+    if bearer.claims is not None:
+        expires_at = min(expires_at, datetime.datetime.fromtimestamp(bearer.claims["exp"] + signing.LEEWAY,
+                                                                     datetime.UTC).replace(tzinfo=None))
+    principal = Principal(user_id=user.id, org_id=user.org_id, roles=roles_of(user.id), token_kind=bearer.kind,
+                          user=user)
+    return principal, expires_at
+
+
+def _principals():
+    return current_app.extensions.setdefault("principal_cache", PrincipalCache())
+
+
+def authenticate(header):
+    """The Principal of an Authorization header; raises Unauthenticated.
+
+    Kept between requests while nothing that decides it has changed (auth/principal_cache.py).
+    """
+    token = parse_authorization(header)
+    principal = _principals().get(token, lambda: _resolve_principal(token))
+    # Deactivated and locked users cannot use their credentials (reference §6.3).
+    if principal is None:
+        raise Unauthenticated("Errors.Token.Invalid", "AUTH-7fs1e", "Errors.Token.Invalid")
+    return principal

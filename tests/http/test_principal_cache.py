@@ -1,0 +1,122 @@
+"""Kept principals (auth/principal_cache.py): reused between requests, never trusted after a change.
+
+Every change below is made straight in the database, not through the gateway,
+as another gateway instance or an operator would make it: only the database's
+own triggers (migration 0012) can tell this worker its kept answer is stale.
+"""
+import datetime
+import time
+
+import pytest
+
+import auth.principal
+from models import auth_epoch, members
+from models.db import db
+from models.tables import Member, Org, PersonalAccessToken, User, UserState, utcnow
+from models.tokens import add_pat
+from tests.conftest import ScimClient, make_tenant
+from tests.http.scim_helpers import assert_scim_error
+
+
+def lookup(client, tenant):
+    return client.get("/scim/v2/Users?filter=userName%20eq%20%22nobody%22", headers=tenant.auth)
+
+
+@pytest.fixture
+def resolutions(monkeypatch):
+    """How many times a token was resolved from its rows (not taken from the cache)."""
+    calls = []
+    real = auth.principal.resolve
+    monkeypatch.setattr(auth.principal, "resolve", lambda token: calls.append(token) or real(token))
+    return calls
+
+
+def test_a_token_is_resolved_once_while_nothing_changes(client, app, resolutions):
+    tenant = make_tenant()
+    for _ in range(3):
+        assert lookup(client, tenant).status_code == 200
+    assert resolutions == [tenant.token]
+
+
+def test_writes_that_cannot_change_a_token_leave_kept_principals_alone(client, app, resolutions):
+    tenant = make_tenant()
+    scim = ScimClient(client, tenant)
+    assert lookup(client, tenant).status_code == 200
+    with db.connection_context():
+        before = auth_epoch.current()
+    created = scim.create_user("kept@example.com")
+    assert scim.patch(f"/Users/{created['id']}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                                  "Operations": [{"op": "replace", "path": "displayName",
+                                                                  "value": "Kept"}]}).status_code == 200
+    with db.connection_context():
+        add_pat(User.get_by_id(tenant.user_id), editor=None)  # a new token of the same user
+        User.update(display_name="Renamed client").where(User.id == tenant.user_id).execute()
+        assert auth_epoch.current() == before
+    assert lookup(client, tenant).status_code == 200
+    assert resolutions == [tenant.token]
+
+
+def _deactivate(tenant):
+    User.update(state=UserState.INACTIVE).where(User.id == tenant.user_id).execute()
+
+
+def _lock(tenant):
+    User.update(state=UserState.LOCKED).where(User.id == tenant.user_id).execute()
+
+
+def _delete_user(tenant):
+    User.delete().where(User.id == tenant.user_id).execute()
+
+
+def _delete_org(tenant):
+    Org.delete().where(Org.id == tenant.org_id).execute()
+
+
+def _delete_pat(tenant):
+    PersonalAccessToken.delete().where(PersonalAccessToken.user == tenant.user_id).execute()
+
+
+def _expire_pat(tenant):
+    PersonalAccessToken.update(expires_at=utcnow() - datetime.timedelta(seconds=1)).where(
+        PersonalAccessToken.user == tenant.user_id).execute()
+
+
+def _remove_roles(tenant):
+    Member.delete().where(Member.user == tenant.user_id).execute()
+
+
+def _demote(tenant):
+    Member.update(roles="ORG_SETTINGS_MANAGER").where(Member.user == tenant.user_id).execute()
+
+
+@pytest.mark.parametrize("change, status", [
+    (_deactivate, 401), (_lock, 401), (_delete_user, 401), (_delete_org, 401), (_delete_pat, 401),
+    (_expire_pat, 401), (_remove_roles, 403), (_demote, 403),
+])
+def test_a_change_in_the_database_takes_effect_on_the_next_request(client, app, change, status):
+    tenant = make_tenant()
+    assert lookup(client, tenant).status_code == 200
+    assert lookup(client, tenant).status_code == 200  # now answered from the cache
+    with db.connection_context():
+        change(tenant)
+    assert_scim_error(lookup(client, tenant), status)
+
+
+def test_a_granted_role_takes_effect_on_the_next_request(client, app):
+    tenant = make_tenant(roles=())
+    assert_scim_error(lookup(client, tenant), 403)
+    assert_scim_error(lookup(client, tenant), 403)
+    with db.connection_context():
+        members.grant(User.get_by_id(tenant.user_id), tenant.org_id, ["ORG_USER_MANAGER"], editor=None)
+    assert lookup(client, tenant).status_code == 200
+
+
+def test_a_kept_principal_expires_with_its_token(client, app):
+    tenant = make_tenant()
+    with db.connection_context():
+        _, token = add_pat(User.get_by_id(tenant.user_id), editor=None,
+                           expires_at=utcnow() + datetime.timedelta(seconds=1.5))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/scim/v2/Users?count=0", headers=headers).status_code == 200
+    time.sleep(1.6)
+    assert_scim_error(client.get("/scim/v2/Users?count=0", headers=headers), 401)
