@@ -382,3 +382,13 @@ def test_rate_limit_per_address(app, client, monkeypatch):
     assert int(response.headers["Retry-After"]) > 0
     response = client.post("/oauth/v2/introspect", data={"token": "x"}, headers=basic("guess-9", "x"))
     assert response.status_code == 401  # its own counters
+
+
+def test_only_the_token_service_is_rate_limited(client, machine, mgmt):
+    machine.new_secret()
+    token = machine.client_credentials()
+    assert int(token.headers["X-RateLimit-Remaining"]) >= 0
+    for response in (client.get("/scim/v2/Users?count=0", headers=mgmt.tenant.auth),
+                     client.post("/management/v1/users/_search", json={}, headers=mgmt.tenant.auth)):
+        assert response.status_code == 200
+        assert not any(name.lower().startswith("x-ratelimit") for name in response.headers.keys())
