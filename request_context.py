@@ -8,9 +8,9 @@ and are not MIME-sniffed.
 """
 import logging
 import re
-import uuid
+import secrets
 
-from flask import abort, g, has_request_context, request
+from flask import abort, current_app, g, has_request_context, request
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -21,6 +21,16 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def public_origin():
+    """Where callers reach us: ISSUER when set, else this request's scheme://host and mount path.
+
+    Built from the request's own ASCII host; werkzeug's host_url also decodes it to an IRI,
+    at a cost every rendered resource would pay several times.
+    """
+    issuer = current_app.config["SETTINGS"].issuer
+    return issuer or f"{request.scheme}://{request.host}{request.root_path}"
 
 
 _base_factory = logging.getLogRecordFactory()
@@ -53,7 +63,7 @@ def install(app):
     @app.before_request
     def assign_request_id():
         incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _SANE_ID.match(incoming) else secrets.token_hex(16)
 
     @app.before_request
     def refuse_nul():

@@ -1,11 +1,12 @@
 """User endpoints #1-#14 (reference §6.1-§6.3): parse, call the domain, render."""
-from flask import current_app, request
+from flask import current_app
 
 from models import human_onboarding, user_lookup, user_state
 from models.machine_create import add_machine
 from models.machine_credentials import with_secret
 from models.search import search_users
 from models.users import HumanInput
+from request_context import public_origin
 
 from . import wire
 from .event_labels import label
@@ -111,8 +112,7 @@ def add_human():
 
 def passkey_link(user, code_row, code):
     settings = current_app.config["SETTINGS"]
-    origin = settings.issuer or request.host_url.rstrip("/")
-    return settings.passkey_link_template.format(origin=origin, userID=user.id, orgID=user.org_id,
+    return settings.passkey_link_template.format(origin=public_origin(), userID=user.id, orgID=user.org_id,
                                                  codeID=code_row.id, code=code)
 
 

@@ -24,7 +24,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerGrant
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from flask import current_app, request
+from flask import current_app
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
@@ -36,6 +36,7 @@ from models.credential_tables import CredentialKind
 from models.db import transaction
 from models.machine_credentials import secret_matches
 from models.members import roles_of
+from request_context import public_origin
 
 SECRET_METHODS = ["client_secret_basic", "client_secret_post"]
 # Signature algorithms accepted on assertions: RSA only, as machine keys are RSA keys.
@@ -52,7 +53,7 @@ def settings():
 
 def issuer():
     """ISSUER, else the request's base URL: the `iss` of our tokens and the `aud` assertions must name."""
-    return settings().issuer or request.host_url.rstrip("/")
+    return public_origin()
 
 
 class MachineClient(ClientMixin):

@@ -10,6 +10,7 @@ from auth.principal import authenticate
 from models.errors import DomainError
 from models.orgs import get_org
 from models.users import SCIM_PREFIX, metadata_of
+from request_context import public_origin
 
 from .errors import MEDIA_TYPE, ScimError, from_domain
 
@@ -64,13 +65,8 @@ def settings():
 
 def base_url():
     """Absolute URL of the SCIM base the caller used (with or without the org segment)."""
-    root = settings().issuer
-    if not root:
-        # Werkzeug rebuilds host_url at each use; a resource names its URL several times.
-        root = g.get("scim_host_root") or request.host_url.rstrip("/")
-        g.scim_host_root = root
     org_segment = f"/{g.scim_org_in_path}" if g.get("scim_org_in_path") else ""
-    return f"{root}/scim/v2{org_segment}"
+    return f"{public_origin()}/scim/v2{org_segment}"
 
 
 def context(permission, *, self_id=None):
