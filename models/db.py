@@ -327,6 +327,9 @@ class _Built:
     # What peewee's row reader works out from the first result's columns (which fields, which
     # converters), the same for every run of one statement; peewee would redo it on each.
     reader_state: dict | None = None
+    # For the plain shapes (tuples, or instances of one model), a function building from all
+    # rows at once what peewee's reader builds one row at a time (see _row_builder).
+    build_rows: object = None
 
 
 def _prepare(database, build, count):
@@ -342,7 +345,43 @@ def _prepare(database, build, count):
     return _Built(database, query, sql, params, slots)
 
 
+def _row_builder(reader):
+    """rows -> results, as the initialised peewee reader would give them; None for other shapes.
+
+    Peewee builds each row through its iterator and each model instance through
+    __init__ and one setattr per column; for a row of "user" that cost several
+    times the indexed lookup itself. Only the two plain shapes are taken over:
+    tuples, and instances of the one model selected (no join to fill in).
+    """
+    converters = list(reader.converters)
+    if type(reader) is peewee.ModelTupleCursorWrapper:
+        if not any(converters):
+            return list
+        return lambda rows: [tuple([value if convert is None else convert(value)
+                                    for convert, value in zip(converters, row, strict=True)]) for row in rows]
+    if type(reader) is not peewee.ModelObjectCursorWrapper or not reader.is_model:
+        return None
+    model = reader.constructor
+    if any(field is None or field.model is not model for field in reader.fields):
+        return None
+    names = [field.name for field in reader.fields]
+
+    def build(rows):
+        built = []
+        for row in rows:
+            instance = model.__new__(model)  # what Model.__init__(__no_default__=1) sets up
+            instance.__data__ = {name: value if convert is None else convert(value)
+                                 for name, convert, value in zip(names, converters, row, strict=True)}
+            instance._dirty = set()
+            instance.__rel__ = {}
+            built.append(instance)
+        return built
+    return build
+
+
 def _read(built, cursor):
+    if built.build_rows is not None:
+        return built.build_rows(cursor.fetchall())
     reader = built.query._get_cursor_wrapper(cursor)
     if built.reader_state is not None:
         reader.__dict__.update(built.reader_state)
@@ -352,6 +391,7 @@ def _read(built, cursor):
     rows = list(reader)
     if reader.initialized:  # (not when there were no rows)
         built.reader_state = {k: v for k, v in reader.__dict__.items() if k not in before}
+        built.build_rows = _row_builder(reader)
     return rows
 
 

@@ -138,3 +138,29 @@ def test_the_cache_drops_the_least_recently_used_past_its_bound():
 def test_markers_cannot_be_guessed_from_the_outside():
     assert marker(0) != "\x1eprepared-0\x1e" and marker(0) != marker(1)
     assert marker(0).casefold() == marker(0)  # a case-insensitive comparison folds its value unchanged
+
+
+def _whole_user(user_id):
+    return User.select().where(User.id == user_id)
+
+
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_rows_built_past_the_first_run_are_what_peewee_builds(org, run):
+    """After its first run a plain shape builds rows itself (models.db._row_builder): same values, same state."""
+    org_id, users = org
+    shape = ("test-whole-user", uuid.uuid4().hex)
+    with db.connection_context():
+        for _ in range(run):
+            [user] = prepared_rows(shape, _whole_user, [users["bob"]])
+        [expected] = list(_whole_user(users["bob"]))
+        assert user.__data__ == expected.__data__ and type(user) is User
+        assert user._dirty == set() and user.__rel__ == {}
+        assert user.org.id == org_id  # the foreign key still loads its row
+        tuples = prepared_rows(shape + ("tuples",), lambda uid: _whole_user(uid).tuples(), [users["bob"]])
+        tuples = prepared_rows(shape + ("tuples",), lambda uid: _whole_user(uid).tuples(), [users["bob"]])
+        assert tuples == list(_whole_user(users["bob"]).tuples())
+        # An instance built so saves like any other: only what changed, and the row changes.
+        user.display_name = "Robert"
+        assert user._dirty == {"display_name"}
+        user.save()
+        assert User.get_by_id(users["bob"]).display_name == "Robert"
