@@ -31,6 +31,9 @@ class Principal:
     roles: dict
     token_kind: str
     user: object = None
+    # The caller's own metadata (its SCIM switches), once read; kept with the principal only for
+    # machine users, whose metadata changes move the auth epoch (migration 0013).
+    metadata: dict | None = None
 
     @property
     def editor_id(self):

@@ -9,6 +9,7 @@ from auth.permissions import has_permission
 from auth.principal import authenticate
 from models.errors import DomainError
 from models.orgs import get_org
+from models.tables import UserType
 from models.users import SCIM_PREFIX, metadata_of
 from request_context import public_origin
 
@@ -90,12 +91,21 @@ def context(permission, *, self_id=None):
 
 
 def caller_metadata():
-    """The authenticated caller's own metadata (its SCIM switches), read once per request."""
+    """The authenticated caller's own metadata (its SCIM switches).
+
+    Read once per principal: a machine user's principal is kept between requests
+    (auth/principal_cache.py) and its metadata with it, since any change to that
+    metadata moves the auth epoch. Bulk operations run as nested requests sharing
+    g.principal: the same caller, so the same answer.
+    """
     principal = g.principal
+    if principal.metadata is not None:
+        return principal.metadata
     cached = g.get("caller_metadata")
     if cached is None or cached[0] != principal.user_id:
-        # Bulk operations run as nested requests sharing g: the same caller, so the same answer.
         cached = g.caller_metadata = (principal.user_id, metadata_of([principal.user_id])[principal.user_id])
+    if principal.user is not None and principal.user.type == UserType.MACHINE:
+        principal.metadata = cached[1]
     return cached[1]
 
 

@@ -12,7 +12,7 @@ import pytest
 import auth.principal
 from models import auth_epoch, members
 from models.db import db
-from models.tables import Member, Org, PersonalAccessToken, User, UserState, utcnow
+from models.tables import Member, Org, PersonalAccessToken, User, UserMetadata, UserState, utcnow
 from models.tokens import add_pat
 from tests.conftest import ScimClient, make_tenant
 from tests.http.scim_helpers import assert_scim_error
@@ -120,3 +120,32 @@ def test_a_kept_principal_expires_with_its_token(client, app):
     assert client.get("/scim/v2/Users?count=0", headers=headers).status_code == 200
     time.sleep(1.6)
     assert_scim_error(client.get("/scim/v2/Users?count=0", headers=headers), 401)
+
+
+def test_a_change_to_the_callers_own_metadata_takes_effect_on_the_next_request(client, app, resolutions):
+    """The caller's switches are kept with its principal; its provisioningDomain decides which externalId it sees."""
+    tenant = make_tenant()
+    scim = ScimClient(client, tenant)
+    created = scim.create_user("scoped@example.com", externalId="plain-1")
+    assert scim.get(f"/Users/{created['id']}").get_json()["externalId"] == "plain-1"
+    with db.connection_context():
+        before = auth_epoch.current()
+        UserMetadata.create(user=tenant.user_id, key="urn:zitadel:scim:provisioningDomain", value=b"okta1")
+        assert auth_epoch.current() > before
+    assert "externalId" not in scim.get(f"/Users/{created['id']}").get_json()
+    with db.connection_context():
+        UserMetadata.delete().where(UserMetadata.user == tenant.user_id).execute()
+    assert scim.get(f"/Users/{created['id']}").get_json()["externalId"] == "plain-1"
+    assert len(resolutions) == 3  # once before each change, once after each
+
+
+def test_a_synced_users_metadata_leaves_kept_principals_alone(client, app):
+    tenant = make_tenant()
+    created = ScimClient(client, tenant).create_user("synced@example.com")
+    with db.connection_context():
+        before = auth_epoch.current()
+        # (a key outside the SCIM attributes, so that the search index stays consistent with it)
+        UserMetadata.create(user=created["id"], key="note", value=b"first")
+        UserMetadata.update(value=b"second").where(UserMetadata.user == created["id"]).execute()
+        UserMetadata.delete().where(UserMetadata.user == created["id"]).execute()
+        assert auth_epoch.current() == before
