@@ -30,7 +30,10 @@ def public_origin():
     at a cost every rendered resource would pay several times.
     """
     issuer = current_app.config["SETTINGS"].issuer
-    return issuer or f"{request.scheme}://{request.host}{request.root_path}"
+    if issuer:
+        return issuer
+    current = request._get_current_object()  # (one context lookup, not three)
+    return f"{current.scheme}://{current.host}{current.root_path}"
 
 
 _base_factory = logging.getLogRecordFactory()

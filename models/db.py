@@ -365,13 +365,15 @@ def _row_builder(reader):
     if any(field is None or field.model is not model for field in reader.fields):
         return None
     names = [field.name for field in reader.fields]
+    converted = [(index, names[index], convert) for index, convert in enumerate(converters) if convert is not None]
 
     def build(rows):
         built = []
         for row in rows:
             instance = model.__new__(model)  # what Model.__init__(__no_default__=1) sets up
-            instance.__data__ = {name: value if convert is None else convert(value)
-                                 for name, convert, value in zip(names, converters, row, strict=True)}
+            instance.__data__ = data = dict(zip(names, row, strict=True))
+            for index, name, convert in converted:
+                data[name] = convert(row[index])
             instance._dirty = set()
             instance.__rel__ = {}
             built.append(instance)
