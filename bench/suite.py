@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import ROOT, Server, free_port, okta_body, run_wrk, seed_cli, write_users
+from models.db import sqlite_files
 
 BENCH = ROOT / "bench"
 SCRIPT = BENCH / "wrk_suite.lua"
@@ -126,8 +127,8 @@ class Database:
 
     def drop(self):
         if self.kind == "sqlite":
-            for suffix in ("", "-wal", "-shm", "-writer.lock"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            for file in sqlite_files(self.path):
+                file.unlink(missing_ok=True)
         else:
             self._sql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
 

@@ -31,6 +31,15 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 7_342_001
 # How long a SQLite writer waits for another to finish before giving up (then 503).
 _BUSY_TIMEOUT_MS = 10_000
+# What sits beside a SQLite database file: SQLite's journals, then this module's lock files.
+WRITER_LOCK_SUFFIX = "-writer.lock"
+MIGRATION_LOCK_SUFFIX = ".migrate.lock"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal", WRITER_LOCK_SUFFIX, MIGRATION_LOCK_SUFFIX)
+
+
+def sqlite_files(path):
+    """A SQLite database file and every file beside it that belongs to it (to remove them all)."""
+    return [Path(f"{path}{suffix}") for suffix in ("", *SQLITE_SIDE_FILES)]
 
 
 def sqlite_url(path):
@@ -143,7 +152,7 @@ def _writer_lock(database):
         handles = _writer_locks.handles = {}
     handle = handles.get(key)
     if handle is None:
-        handle = handles[key] = open(f"{path}-writer.lock", "a")  # noqa: SIM115 - held for the thread's life
+        handle = handles[key] = open(f"{path}{WRITER_LOCK_SUFFIX}", "a")  # noqa: SIM115 - held for the thread's life
     return handle
 
 
@@ -178,7 +187,7 @@ def schema_lock(database):
             database.execute_sql("SELECT pg_advisory_unlock(%s)", (_PG_MIGRATION_LOCK,))
     else:
         # SQLite: a lock file beside the database file covers every worker.
-        lock_path = f"{database.database}.migrate.lock"
+        lock_path = f"{database.database}{MIGRATION_LOCK_SUFFIX}"
         with open(lock_path, "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:

@@ -10,7 +10,7 @@ import peewee
 import pytest
 
 from models import db as db_module
-from models.db import write_transaction
+from models.db import WRITER_LOCK_SUFFIX, write_transaction
 
 
 class Row(peewee.Model):
@@ -27,7 +27,7 @@ def database(tmp_path):
 
 
 def _hold_lock(database):
-    handle = open(f"{database.database}-writer.lock", "a")  # noqa: SIM115 - closed by the caller
+    handle = open(f"{database.database}{WRITER_LOCK_SUFFIX}", "a")  # noqa: SIM115 - closed by the caller
     fcntl.flock(handle, fcntl.LOCK_EX)
     return handle
 
@@ -95,7 +95,7 @@ def test_a_nested_transaction_leaves_the_lock_to_the_outer_one(database):
     with write_transaction(database):
         with write_transaction(database):
             Row.create(n=1)
-        probe = open(f"{database.database}-writer.lock", "a")  # noqa: SIM115
+        probe = open(f"{database.database}{WRITER_LOCK_SUFFIX}", "a")  # noqa: SIM115
         with pytest.raises(BlockingIOError):
             fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
         Row.create(n=2)

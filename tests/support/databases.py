@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from models.db import sqlite_files
+
 SQLITE = "sqlite"
 POSTGRES = "postgres"
 
@@ -125,9 +127,8 @@ def _drop_sqlite(path: str) -> None:
     folder = db_file.parent
     if not folder.name.startswith(PREFIX + "_"):
         # Not one of ours: remove only the database file and its journals.
-        for suffix in ("", "-wal", "-shm", "-journal", "-writer.lock"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(str(db_file) + suffix).unlink()
+        for file in sqlite_files(db_file):
+            file.unlink(missing_ok=True)
         return
     shutil.rmtree(folder, ignore_errors=True)
 
