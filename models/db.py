@@ -294,9 +294,16 @@ _MARKER_SALT = secrets.token_hex(6)
 _STATEMENTS_MAX = 1024
 
 
+def _marker(n):
+    return f"\x1eprepared-{_MARKER_SALT}-{n}\x1e"
+
+
+_MARKERS = [_marker(n) for n in range(64)]
+
+
 def marker(n):
     """The stand-in for the n-th value of a prepared statement (see prepared_rows)."""
-    return f"\x1eprepared-{_MARKER_SALT}-{n}\x1e"
+    return _MARKERS[n] if n < len(_MARKERS) else _marker(n)
 
 
 class _Statements:
@@ -354,6 +361,18 @@ def _prepare(database, build, count):
     return _Built(database, query, sql, params, slots)
 
 
+# Field types whose python_value gives back, unchanged, what either driver returns for a value
+# peewee stored (a str for text, an int for integers); BooleanField is not one (SQLite gives 0/1).
+_PLAIN_READS = (peewee.CharField, peewee.TextField, peewee.IntegerField, peewee.BigIntegerField,
+                peewee.SmallIntegerField, peewee.AutoField)
+
+
+def _reads_unchanged(field):
+    if isinstance(field, peewee.ForeignKeyField):
+        return _reads_unchanged(field.rel_field)
+    return type(field) in _PLAIN_READS
+
+
 def _row_builder(reader):
     """rows -> results, as the initialised peewee reader would give them; None for other shapes.
 
@@ -362,7 +381,8 @@ def _row_builder(reader):
     times the indexed lookup itself. Only the two plain shapes are taken over:
     tuples, and instances of the one model selected (no join to fill in).
     """
-    converters = list(reader.converters)
+    converters = [None if _reads_unchanged(field) else convert
+                  for field, convert in zip(reader.fields, reader.converters, strict=True)]
     if type(reader) is peewee.ModelTupleCursorWrapper:
         if not any(converters):
             return list

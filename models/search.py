@@ -265,7 +265,7 @@ def _template(node, values, fields):
         if (isinstance(node.value, str) and node.op in _BOUND_AS_IS and node.field != "login_name"
                 and _is_text(fields, node.field)):
             values.append(fold(node.value) if node.ignore_case else node.value)
-            return dataclasses.replace(node, value=marker(len(values) - 1))
+            return Compare(node.field, node.op, marker(len(values) - 1), node.ignore_case)
         return node
     if isinstance(node, (And, Or)):
         return type(node)(tuple(_template(part, values, fields) for part in node.parts))
@@ -314,8 +314,7 @@ class _Where:
 def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=None):
     """One page; total, when the caller knows it, saves counting the matches."""
     table = where.table
-    forward, backward = _order(table, sort_fields, sort, ascending)
-    order, skip, take = forward, offset or 0, limit
+    reverse, skip, take = False, offset or 0, limit
     if count and skip and limit:
         # A deep page needs the total anyway; past the middle, skipping from the far end
         # reads fewer index entries, so a page near the end skips only a few.
@@ -324,13 +323,14 @@ def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=No
         if skip >= total:
             return total, []
         if skip > total // 2:
-            order, take = backward, min(limit, total - skip)
+            reverse, take = True, min(limit, total - skip)
             skip = max(total - skip - limit, 0)
 
     def page(condition, markers):
         # The page's ids first, then their rows: skipping matches walks an index of ids alone
         # instead of reading (and discarding) whole rows.
-        ids = table.select(table.id).where(condition).order_by(*order)
+        forward, backward = _order(table, sort_fields, sort, ascending)
+        ids = table.select(table.id).where(condition).order_by(*(backward if reverse else forward))
         if skip:
             ids = ids.offset(markers[0])
         if take is not None:
@@ -338,7 +338,7 @@ def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=No
         return table.select().where(table.id.in_(ids)).order_by(*forward)
 
     extra = ((skip,) if skip else ()) + ((take,) if take is not None else ())
-    purpose = ("page", sort, ascending, order is backward, bool(skip), take is None)
+    purpose = ("page", sort, ascending, reverse, bool(skip), take is None)
     rows = where.rows(purpose, page, extra) if take != 0 else []
     if not count:
         return None, rows

@@ -154,6 +154,8 @@ def test_rows_built_past_the_first_run_are_what_peewee_builds(org, run):
             [user] = prepared_rows(shape, _whole_user, [users["bob"]])
         [expected] = list(_whole_user(users["bob"]))
         assert user.__data__ == expected.__data__ and type(user) is User
+        # (types too: True == 1, but a boolean column must come back as a bool, a date as a datetime)
+        assert {k: type(v) for k, v in user.__data__.items()} == {k: type(v) for k, v in expected.__data__.items()}
         assert user._dirty == set() and user.__rel__ == {}
         assert user.org.id == org_id  # the foreign key still loads its row
         tuples = prepared_rows(shape + ("tuples",), lambda uid: _whole_user(uid).tuples(), [users["bob"]])
