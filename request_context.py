@@ -68,7 +68,8 @@ def install(app):
         incoming = request.headers.get("X-Request-Id", "")
         # An id names a request in logs; it needs to be unique, not secret, and the random module
         # (reseeded in each forked worker) is cheaper than a system call per request.
-        g.request_id = incoming if _SANE_ID.match(incoming) else f"{random.getrandbits(128):032x}"
+        g.request_id = request.environ[_REQUEST_ID_KEY] = (
+            incoming if _SANE_ID.match(incoming) else f"{random.getrandbits(128):032x}")
 
     @app.before_request
     def refuse_nul():
@@ -77,13 +78,34 @@ def install(app):
         if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
             abort(400, description="NUL characters are not allowed in URLs")
 
-    @app.after_request
-    def harden(response):
-        # One pass over the headers already set (a route may set its own Cache-Control), instead of
-        # a case-insensitive scan per security header: this ran on every request.
-        present = {name.lower() for name, _ in response.headers.items()}
-        response.headers.extend([(name, value) for name, value in SECURITY_HEADERS.items()
-                                 if name.lower() not in present])
-        if g.get("request_id"):
-            response.headers["X-Request-Id"] = g.request_id
-        return response
+    app.wsgi_app = _Hardened(app.wsgi_app)
+
+
+# The environ key under which a request's id reaches _Hardened.
+_REQUEST_ID_KEY = "gateway.request_id"
+_SECURITY_ITEMS = [(name.lower(), (name, value)) for name, value in SECURITY_HEADERS.items()]
+
+
+class _Hardened:
+    """Adds the security headers and X-Request-Id to every response, at the WSGI level.
+
+    Here, not in an after_request hook: it also covers a response Flask did not build through
+    its hooks, and a header list is extended as it is (these are constants and checked ids),
+    without werkzeug validating each header on every request.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}  # a route may set its own Cache-Control
+            headers.extend(item for lowered, item in _SECURITY_ITEMS if lowered not in present)
+            request_id = environ.get(_REQUEST_ID_KEY)
+            if request_id:
+                if "x-request-id" in present:
+                    headers[:] = [item for item in headers if item[0].lower() != "x-request-id"]
+                headers.append(("X-Request-Id", request_id))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)

@@ -35,3 +35,15 @@ def test_log_lines_name_the_request(app, caplog):
     by_message = {r.getMessage(): r.request_id for r in caplog.records}
     assert by_message["inside the request"] == "trace-me-42"
     assert by_message["outside any request"] == "-"
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/healthz"), ("DELETE", "/healthz"), ("GET", "/nowhere"),
+                                          ("GET", "/oauth/v2/keys")])
+def test_each_security_header_is_sent_once_and_a_routes_own_cache_control_wins(client, method, path):
+    response = client.open(path, method=method, headers={"X-Request-Id": "once-1"})
+    names = [name.lower() for name, _ in response.headers.items()]
+    for name in ("cache-control", "x-content-type-options", "x-frame-options", "referrer-policy", "x-request-id"):
+        assert names.count(name) == 1, (name, response.headers)
+    assert response.headers["X-Request-Id"] == "once-1"
+    if path == "/oauth/v2/keys":  # the JWKS may be cached for a minute (it sets its own Cache-Control)
+        assert "max-age" in response.headers["Cache-Control"]
