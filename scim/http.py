@@ -121,8 +121,9 @@ def provisioning_domain():
     return domain or None
 
 
-def int_param(name, default):
-    raw = request.args.get(name)
+def int_param(name, default, args=None):
+    """The integer query parameter name (args: the query as a plain dict, if the caller has it)."""
+    raw = (request.args if args is None else args).get(name)
     if raw in (None, ""):
         return default
     try:

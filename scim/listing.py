@@ -47,7 +47,8 @@ class ListParams:
 
 
 def default_count():
-    return min(settings().scim_default_count, settings().scim_max_count)
+    current = settings()
+    return min(current.scim_default_count, current.scim_max_count)
 
 
 def _params(filter_text, sort_by, sort_order, start_index, count, attributes, excluded, cursor=None):
@@ -71,10 +72,12 @@ def _params(filter_text, sort_by, sort_order, start_index, count, attributes, ex
 
 def from_query():
     """ListParams from a GET's query string."""
-    args = request.args
-    return _params(args.get("filter"), args.get("sortBy"), args.get("sortOrder"), int_param("startIndex", None),
-                   int_param("count", default_count()), args.get("attributes"),
-                   args.get("excludedAttributes"), args.get("cursor"))
+    # The first value of each parameter, as MultiDict.get gives it; a plain dict answers a missing
+    # parameter without raising and catching a KeyError, as MultiDict does, six times a request.
+    args = request.args.to_dict()
+    return _params(args.get("filter"), args.get("sortBy"), args.get("sortOrder"),
+                   int_param("startIndex", None, args), int_param("count", default_count(), args),
+                   args.get("attributes"), args.get("excludedAttributes"), args.get("cursor"))
 
 
 def from_search_request():
