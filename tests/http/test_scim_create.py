@@ -4,6 +4,7 @@ After every failed request the tests check that nothing was created.
 """
 import datetime
 import json
+import re
 
 import pytest
 
@@ -106,6 +107,8 @@ def test_okta_create_returns_201_location_and_full_resource(scim):
     assert meta["version"].startswith('W/"')
     created, modified = parse_time(meta["created"]), parse_time(meta["lastModified"])
     assert created <= modified
+    for moment in (meta["created"], meta["lastModified"]):  # RFC 3339 in UTC, to the microsecond
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", moment), moment
     assert abs(datetime.datetime.now(datetime.UTC) - created) < datetime.timedelta(minutes=5)
     assert resource["active"] is True
     assert resource["userName"] == "okta.user@atko.com"
