@@ -105,7 +105,10 @@ def _resolve_principal(token):
 
 
 def _principals():
-    return current_app.extensions.setdefault("principal_cache", PrincipalCache())
+    cache = current_app.extensions.get("principal_cache")
+    if cache is None:  # (setdefault alone would build a cache on every request)
+        cache = current_app.extensions.setdefault("principal_cache", PrincipalCache())
+    return cache
 
 
 def authenticate(header):
