@@ -21,6 +21,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 from . import filter_parser as fp
 from .errors import ScimError
 from .schemas import ENTERPRISE_SCHEMA, PATCH_OP, resolve
+from .validation import lax_bool
 
 OPS = ("add", "replace", "remove")
 MAX_OPERATIONS = 1000
@@ -270,14 +271,9 @@ def _apply_multi(container, key, definition, op, value):
         container.pop(key, None)
 
 
-def _is_true(value):
-    """A boolean as validation will read it: true, or the string "true" in any case (Entra sends "True")."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
 def _single_primary(entries):
     """At most one entry may be primary: the last one marked wins (RFC 7643 §2.4)."""
-    marked = [e for e in entries if _is_true(e.get(_key(e, "primary")))]
+    marked = [e for e in entries if lax_bool(e.get(_key(e, "primary"))) is True]
     for entry in marked[:-1]:
         entry.pop(_key(entry, "primary"), None)
 
@@ -355,7 +351,7 @@ def _compare(actual, op, expected, case_exact):
     if actual is None:
         return op == "ne" and expected is not None
     if isinstance(expected, bool) or isinstance(actual, bool):
-        actual_bool = _is_true(actual)
+        actual_bool = lax_bool(actual) is True
         return (actual_bool == expected) if op == "eq" else (actual_bool != expected) if op == "ne" else False
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
         a, b = actual, expected

@@ -41,19 +41,27 @@ class LaxString(fields.String):
         return value
 
 
-class LaxBoolean(fields.Boolean):
-    """A boolean, or the string "true"/"false" in any case: Entra sends "True"/"False", other mappings
-    "TRUE". Nothing else (marshmallow would also take "yes", "on", 1...): that is a wrong type."""
+def lax_bool(value):
+    """True or False for a boolean, or the string "true"/"false" in any case: Entra sends
+    "True"/"False", other mappings "TRUE". None for anything else (marshmallow would also take
+    "yes", "on", 1...): that is a wrong type. PATCH reads booleans by the same rule."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "false"):
+            return text == "true"
+    return None
 
-    truthy = {True, "true"}
-    falsy = {False, "false"}
+
+class LaxBoolean(fields.Boolean):
+    """A boolean as lax_bool reads it."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            value = value.strip().lower()
-        elif not isinstance(value, bool):
+        result = lax_bool(value)
+        if result is None:
             raise self.make_error("invalid", input=value)
-        return super()._deserialize(value, attr, data, **kwargs)
+        return result
 
 
 def _canonical_keys(data, attributes):
