@@ -340,8 +340,8 @@ class _Built:
     sql: str
     params: list
     slots: list  # for each parameter, the index of the value bound there, or None (a constant)
-    # What peewee's row reader works out from the first result's columns (which fields, which
-    # converters), the same for every run of one statement; peewee would redo it on each.
+    # For the other shapes (joins): what peewee's row reader works out from the first result's
+    # columns (which fields, which converters), the same for every run; peewee would redo it on each.
     reader_state: dict | None = None
     # For the plain shapes (tuples, or instances of one model), a function building from all
     # rows at once what peewee's reader builds one row at a time (see _row_builder).
@@ -421,8 +421,9 @@ def _read(built, cursor):
     before = set(reader.__dict__)
     rows = list(reader)
     if reader.initialized:  # (not when there were no rows)
-        built.reader_state = {k: v for k, v in reader.__dict__.items() if k not in before}
         built.build_rows = _row_builder(reader)
+        if built.build_rows is None:  # a join: peewee's own reader, set up as this first run left it
+            built.reader_state = {k: v for k, v in reader.__dict__.items() if k not in before}
     return rows
 
 
