@@ -419,11 +419,14 @@ def _read(built, cursor):
         reader.initialized = True
         return list(reader)
     before = set(reader.__dict__)
+    # Set up from the cursor's description, which both drivers give with no rows too; peewee
+    # would wait for a first row, and a shape that finds none would never be set up.
+    reader.initialize()
+    reader.initialized = True
     rows = list(reader)
-    if reader.initialized:  # (not when there were no rows)
-        built.build_rows = _row_builder(reader)
-        if built.build_rows is None:  # a join: peewee's own reader, set up as this first run left it
-            built.reader_state = {k: v for k, v in reader.__dict__.items() if k not in before}
+    built.build_rows = _row_builder(reader)
+    if built.build_rows is None:  # a join: peewee's own reader, set up as this first run left it
+        built.reader_state = {k: v for k, v in reader.__dict__.items() if k not in before}
     return rows
 
 

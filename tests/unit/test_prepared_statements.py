@@ -8,7 +8,7 @@ from models.db import db, marker, prepared_rows
 from models.orgs import create_org
 from models.predicates import Compare, and_
 from models.search import search_users
-from models.tables import User, UserState, UserType
+from models.tables import Org, User, UserState, UserType
 from models.users import create_human
 from scim.casting import from_scim
 from scim.validation import validate_user
@@ -166,3 +166,22 @@ def test_rows_built_past_the_first_run_are_what_peewee_builds(org, run):
         assert user._dirty == {"display_name"}
         user.save()
         assert User.get_by_id(users["bob"]).display_name == "Robert"
+
+
+def test_a_shape_whose_first_run_finds_nothing_still_builds_its_later_rows_as_peewee_does(org):
+    """The reader is set up from the cursor's description, not from a first row (there may be none)."""
+    _, users = org
+    shape = ("test-first-run-empty", uuid.uuid4().hex)
+    with db.connection_context():
+        assert prepared_rows(shape, _whole_user, ["no-such-user"]) == []
+        [user] = prepared_rows(shape, _whole_user, [users["bob"]])
+        [expected] = list(_whole_user(users["bob"]))
+        assert user.__data__ == expected.__data__
+        assert {k: type(v) for k, v in user.__data__.items()} == {k: type(v) for k, v in expected.__data__.items()}
+        joined = ("test-first-run-empty-join", uuid.uuid4().hex)
+
+        def with_org(uid):
+            return User.select(User, Org).join(Org).where(User.id == uid)
+        assert prepared_rows(joined, with_org, ["no-such-user"]) == []
+        [user] = prepared_rows(joined, with_org, [users["bob"]])
+        assert user.org.name == list(with_org(users["bob"]))[0].org.name
