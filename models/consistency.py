@@ -5,12 +5,13 @@ Run after a crash (or any time) with `flask --app app check-consistency`:
   id of its latest event (a half-written change would break one of these);
 - no user or group whose latest event removed it still exists;
 - a user's search index rows are exactly what its metadata implies;
-- the kept user counts (totalResults of unfiltered lists) match the user table.
+- the kept user counts (totalResults of unfiltered lists) match the user table;
+- no group member has a groups_sequence of 0 (which says it never was in a group).
 Each problem is reported; an empty list means consistent.
 """
 import peewee as pw
 
-from .tables import Event, Group, User, UserAttr, UserCount, UserMetadata
+from .tables import Event, Group, GroupMember, User, UserAttr, UserCount, UserMetadata
 from .users import SCIM_PREFIX, _scim_attr_rows
 
 BATCH = 1000
@@ -85,6 +86,12 @@ def _count_problems():
             if actual.get((org, kind), 0) != kept.get((org, kind), 0)]
 
 
+def _membership_problems():
+    members = GroupMember.select(GroupMember.user).where(GroupMember.user == User.id)
+    return [f"user {user_id} is a group member but its groups_sequence is 0"
+            for user_id, in User.select(User.id).where((User.groups_sequence == 0) & pw.fn.EXISTS(members)).tuples()]
+
+
 def _key(row):
     return (row["attr"], row["entry"], row["type"], bool(row["primary"]), row["value"])
 
@@ -92,4 +99,4 @@ def _key(row):
 def check():
     """Every inconsistency found, as a list of sentences."""
     return (_aggregate_problems("user", User) + _aggregate_problems("group", Group) + _index_problems()
-            + _count_problems())
+            + _count_problems() + _membership_problems())

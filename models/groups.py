@@ -259,6 +259,16 @@ def has_more_members_than(group_id, limit):
     return probe.exists()
 
 
+def groups_of_users(users):
+    """groups_of for loaded users, without asking about those that cannot have any.
+
+    A user's groups_sequence moves with every change of its memberships (_members_changed),
+    so a user at 0 has never been in a group; most users of a directory are in none.
+    """
+    result = groups_of([u.id for u in users if u.groups_sequence])
+    return {u.id: result.get(u.id, []) for u in users}
+
+
 def groups_of(user_ids):
     """{user_id: [(group_id, display_name)]} in one query."""
     result = {uid: [] for uid in user_ids}

@@ -2,7 +2,7 @@
 from flask import Response, request
 
 from models import users as domain
-from models.groups import groups_of
+from models.groups import groups_of_users
 from models.predicates import TRUE, and_
 from models.search import search_users, user_listing
 from models.tables import UserType
@@ -44,7 +44,7 @@ def users_url():
 def render(users, org_id, known=None):
     """SCIM resources for users; known = (metadata, groups) by user id when the caller has them already."""
     ids = [u.id for u in users]
-    metadata, groups = known or (domain.metadata_of(ids), groups_of(ids))
+    metadata, groups = known or (domain.metadata_of(ids), groups_of_users(users))
     names = domain.display_names(manager_ids(metadata), org_id)
     groups_url = f"{base_url()}/Groups"
     scope = provisioning_domain()

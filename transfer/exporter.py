@@ -5,7 +5,7 @@ flat however many there are; each line is what GET /scim/v2/Users/{id} shows.
 """
 import json
 
-from models.groups import groups_of
+from models.groups import groups_of_users
 from models.tables import User, UserType
 from models.users import display_names, metadata_of
 from scim.casting import manager_ids, to_scim
@@ -23,7 +23,7 @@ def export_users(org_id, out, base_url, *, page=PAGE):
         if not users:
             return written
         ids = [u.id for u in users]
-        metadata, groups = metadata_of(ids), groups_of(ids)
+        metadata, groups = metadata_of(ids), groups_of_users(users)
         names = display_names(manager_ids(metadata), org_id)
         for user in users:
             resource = to_scim(user, metadata[user.id], users_url, names, groups[user.id], groups_url)

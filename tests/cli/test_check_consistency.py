@@ -34,3 +34,19 @@ def test_reports_a_user_whose_sequence_does_not_match_its_events(app, scim):
         latest = max(e.id for e in Event.select().where(Event.aggregate_id == user["id"]))
         User.update(sequence=latest).where(User.id == user["id"]).execute()
         reindex(User.get_by_id(user["id"]))
+
+
+def test_reports_a_member_whose_groups_sequence_says_it_never_was_in_a_group(app, scim):
+    # SCIM renders no groups for a user at groups_sequence 0 without asking (models.groups.groups_of_users).
+    user = scim.create_user("member-at-zero@example.com")
+    group = scim.post("/Groups", {"displayName": f"g-{uuid.uuid4().hex[:6]}", "members": [{"value": user["id"]}]})
+    assert group.status_code == 201
+    assert [g["value"] for g in scim.get(f"/Users/{user['id']}").get_json()["groups"]] == [group.get_json()["id"]]
+    with db.connection_context():
+        kept = User.get_by_id(user["id"]).groups_sequence
+        User.update(groups_sequence=0).where(User.id == user["id"]).execute()
+    result = app.test_cli_runner().invoke(args=["check-consistency"])
+    assert result.exit_code == 1
+    assert f"user {user['id']} is a group member but its groups_sequence is 0" in result.output
+    with db.connection_context():
+        User.update(groups_sequence=kept).where(User.id == user["id"]).execute()
