@@ -162,6 +162,12 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _WS_RE = re.compile(r"[ \t\r\n]*")
 
 _LITERALS = {"true": True, "false": False, "null": None}
+# The form an IdP sends on every sync (userName eq "x"): an attribute path without a URN, an
+# operator and a quoted string with no escape, control character or surrogate in it. It gives
+# the very node the grammar would; anything else (and "not", a keyword there) takes the grammar.
+_SIMPLE_COMPARISON_RE = re.compile(
+    rf'[ \t\r\n]*({_ATTR})(?:\.({_ATTR}))?[ \t\r\n]+([A-Za-z]{{2}})[ \t\r\n]*"([^"\\\x00-\x1f\x7f\ud800-\udfff]*)"'
+    r"[ \t\r\n]*")
 _TOKEN_PREVIEW = 24
 
 
@@ -495,6 +501,13 @@ def parse_filter(
     ``emails[type eq "work"].value eq "x"``, which becomes a ``ValuePath`` whose filter is
     ``LogicalAnd(<bracket filter>, value eq "x")``) and the limits.
     """
+    if isinstance(text, str) and len(text) <= max_length and max_terms >= 1:
+        simple = _SIMPLE_COMPARISON_RE.fullmatch(text)
+        if simple:
+            attr, sub_attr, op, value = simple.groups()
+            op = op.lower()
+            if op in COMPARISON_OPERATORS and attr.lower() != "not":
+                return Comparison(AttrPath(None, attr, sub_attr), op, value)
     return _run(text, max_length, max_depth, max_terms, FilterError, "filter", _Parser.parse_filter)
 
 

@@ -955,3 +955,44 @@ def _render(node):
 @given(_trees)
 def test_rendered_ast_round_trips(tree):
     assert parse_filter(_render(tree), max_length=100_000, max_depth=1_000) == tree
+
+
+# The one-comparison form IdPs send on every sync has a shortcut (_SIMPLE_COMPARISON_RE);
+# whatever it takes must come out as the grammar itself reads it, errors included.
+def _grammar(text):
+    from scim.filter_parser import _Parser, _run
+
+    try:
+        return _run(text, MAX_FILTER_LENGTH, MAX_DEPTH, MAX_TERMS, FilterError, "filter", _Parser.parse_filter)
+    except FilterError as error:
+        return ("error", str(error))
+
+
+def _shortcut_or_grammar(text):
+    try:
+        return parse_filter(text)
+    except FilterError as error:
+        return ("error", str(error))
+
+
+_spaces = st.text(st.sampled_from(" \t\r\n"), max_size=2)
+
+
+@settings(max_examples=800, deadline=None)
+@given(_spaces, st.sampled_from(["userName", "externalId", "emails.value", "name.givenName", "$ref", "not", "NOT",
+                                 "pr", "and", "a-b_c", "urn:x:y", "emails[type", "1abc", ""]),
+       _spaces, st.sampled_from(["eq", "EQ", "Ne", "co", "sw", "pr", "xx", "and", "e", ""]), _spaces,
+       st.text(max_size=12), st.sampled_from(['"', "", '" ', '"]', '" and a pr']))
+def test_the_shortcut_for_one_comparison_agrees_with_the_grammar(lead, attr, gap, op, gap2, value, tail):
+    text = f'{lead}{attr}{gap}{op}{gap2}"{value}{tail}'
+    assert _shortcut_or_grammar(text) == _grammar(text)
+
+
+@pytest.mark.parametrize("text", ['userName eq "a@b.c"', ' emails.value EQ"x" ', 'userName eq ""',
+                                  'name.familyName sw "Jen"', 'externalId eq "00u\u00e9\U0001F600"'])
+def test_the_shortcut_takes_the_sync_lookups(text, monkeypatch):
+    from scim import filter_parser
+
+    expected = _grammar(text)
+    monkeypatch.setattr(filter_parser, "_run", lambda *args: pytest.fail("took the grammar"))
+    assert parse_filter(text) == expected
