@@ -75,7 +75,10 @@ def install(app):
     def refuse_nul():
         # PostgreSQL cannot store NUL characters; one in a path or query would reach the driver
         # as a string it refuses. Each API renders this 400 in its own error format.
-        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        # Read from the raw environ: a NUL reaches the decoded path or query only as itself or as %00.
+        environ = request.environ
+        query = environ.get("QUERY_STRING", "")
+        if "\x00" in environ.get("PATH_INFO", "") or "%00" in query or "\x00" in query:
             abort(400, description="NUL characters are not allowed in URLs")
 
     app.wsgi_app = _Hardened(app.wsgi_app)
