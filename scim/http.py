@@ -2,6 +2,7 @@
 import json
 import re
 
+import orjson
 from flask import Response, current_app, g, has_request_context, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -22,8 +23,15 @@ PROVISIONING_DOMAIN = SCIM_PREFIX + "provisioningDomain"
 MAX_PROVISIONING_DOMAIN = 200 - len(SCIM_PREFIX) - len(":externalId")
 
 
+def _encode(body):
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # an integer past 64 bits in a client's own value, which orjson does not write
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
 def respond(body, status=200, headers=None):
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
+    response = Response(_encode(body), status=status, mimetype=MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
