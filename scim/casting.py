@@ -88,23 +88,27 @@ def version_of(resource):
     return f'W/"{resource.version}"'
 
 
-def _text(metadata, attr):
-    raw = metadata.get(SCIM_PREFIX + attr)
-    return raw.decode("utf-8") if raw is not None else None
-
-
-def _json(metadata, attr):
-    raw = metadata.get(SCIM_PREFIX + attr)
-    if raw is None:
-        return None
+def _loads(raw):
     try:
         return json.loads(raw)
     except ValueError:
         return None
 
 
+_EMPTY = (None, "", [], {})
+
+
 def _clean(mapping):
-    return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}
+    return {k: v for k, v in mapping.items() if v not in _EMPTY}
+
+
+# Whole metadata keys, built once: to_scim reads some twenty of them for every user rendered.
+_NAME_KEYS = tuple((sub, SCIM_PREFIX + "name." + sub) for sub in ("middleName", "honorificPrefix", "honorificSuffix"))
+_TEXT_KEYS = tuple((attr, SCIM_PREFIX + attr) for attr in ("profileUrl", "title", "userType"))
+_LOCALE_KEY, _TIMEZONE_KEY, _FORMATTED_KEY = (SCIM_PREFIX + attr for attr in ("locale", "timezone", FORMATTED))
+_LIST_KEYS = tuple((attr, SCIM_PREFIX + attr) for attr in LIST_METADATA)
+_ENTERPRISE_KEYS = tuple((attr, SCIM_PREFIX + ENTERPRISE_KEY.format(attr)) for attr in ENTERPRISE_TEXT)
+_MANAGER_KEY = SCIM_PREFIX + ENTERPRISE_KEY.format("manager")
 
 
 def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url=None, provisioning_domain=None):
@@ -113,32 +117,37 @@ def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url
     groups: [(group id, displayName)] of the user's memberships; provisioning_domain:
     the caller's, which selects the externalId it reads.
     """
-    formatted_is_display = metadata.get(DISPLAY_NAME_UNASSIGNED[0]) == DISPLAY_NAME_UNASSIGNED[1]
-    name = _clean({
-        "formatted": user.display_name if formatted_is_display else _text(metadata, FORMATTED),
+    get = metadata.get
+
+    def text(key):
+        raw = get(key)
+        return raw.decode("utf-8") if raw is not None else None
+
+    formatted_is_display = get(DISPLAY_NAME_UNASSIGNED[0]) == DISPLAY_NAME_UNASSIGNED[1]
+    name = {
+        "formatted": user.display_name if formatted_is_display else text(_FORMATTED_KEY),
         "familyName": user.last_name,
         "givenName": user.first_name,
-        "middleName": _text(metadata, "name.middleName"),
-        "honorificPrefix": _text(metadata, "name.honorificPrefix"),
-        "honorificSuffix": _text(metadata, "name.honorificSuffix"),
-    })
+    }
+    for sub, key in _NAME_KEYS:
+        name[sub] = text(key)
     resource = {
         "schemas": [USER_SCHEMA],
         "id": user.id,
-        "externalId": _text(metadata, external_id_attr(provisioning_domain)),
+        "externalId": text(SCIM_PREFIX + external_id_attr(provisioning_domain)),
         "userName": user.username,
-        "name": name,
+        "name": _clean(name),
         "displayName": None if formatted_is_display else user.display_name,
         "nickName": user.nick_name,
-        "profileUrl": _text(metadata, "profileUrl"),
-        "title": _text(metadata, "title"),
-        "userType": _text(metadata, "userType"),
-        "preferredLanguage": user.preferred_language,
-        "locale": _text(metadata, "locale"),
-        "timezone": _text(metadata, "timezone"),
     }
-    for attr in LIST_METADATA:
-        resource[attr] = _json(metadata, attr)
+    for attr, key in _TEXT_KEYS:
+        resource[attr] = text(key)
+    resource["preferredLanguage"] = user.preferred_language
+    resource["locale"] = text(_LOCALE_KEY)
+    resource["timezone"] = text(_TIMEZONE_KEY)
+    for attr, key in _LIST_KEYS:
+        raw = get(key)
+        resource[attr] = _loads(raw) if raw is not None else None
     resource["groups"] = [{"value": gid, "$ref": f"{groups_url}/{gid}", "display": name, "type": "direct"}
                           for gid, name in groups]
     # Users created through the management API have one address and no SCIM list.
@@ -146,17 +155,16 @@ def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url
         resource["emails"] = [{"value": user.email, "primary": True}]
     if not resource["phoneNumbers"] and user.phone:
         resource["phoneNumbers"] = [{"value": user.phone, "primary": True}]
-    enterprise = _clean({a: _text(metadata, ENTERPRISE_KEY.format(a)) for a in ENTERPRISE_TEXT})
-    manager = _json(metadata, ENTERPRISE_KEY.format("manager"))
-    if isinstance(manager, dict) and manager.get("value"):
-        manager_id = manager["value"]
+    enterprise = {attr: value for attr, key in _ENTERPRISE_KEYS if (value := text(key))}
+    manager_id = _manager_id(metadata)
+    if manager_id:
         enterprise["manager"] = _clean({
             "value": manager_id,
             "$ref": f"{users_url}/{manager_id}",
             "displayName": (manager_names or {}).get(manager_id),
         })
     resource = _clean(resource)
-    if metadata.get(ACTIVE_UNASSIGNED[0]) != ACTIVE_UNASSIGNED[1] or user.state not in ACTIVE_STATES:
+    if get(ACTIVE_UNASSIGNED[0]) != ACTIVE_UNASSIGNED[1] or user.state not in ACTIVE_STATES:
         resource["active"] = user.state in ACTIVE_STATES
     if enterprise:
         resource["schemas"] = [USER_SCHEMA, ENTERPRISE_SCHEMA]
@@ -193,10 +201,16 @@ def group_to_scim(group, members, groups_url, users_url):
 def manager_ids(metadata_by_user):
     ids = set()
     for metadata in metadata_by_user.values():
-        manager = _json(metadata, ENTERPRISE_KEY.format("manager"))
-        if isinstance(manager, dict) and manager.get("value"):
-            ids.add(manager["value"])
+        manager_id = _manager_id(metadata)
+        if manager_id:
+            ids.add(manager_id)
     return ids
+
+
+def _manager_id(metadata):
+    raw = metadata.get(_MANAGER_KEY)
+    manager = _loads(raw) if raw is not None else None
+    return manager.get("value") if isinstance(manager, dict) else None
 
 
 def _primary_value(entries):

@@ -46,9 +46,9 @@ def render(users, org_id, known=None):
     ids = [u.id for u in users]
     metadata, groups = known or (domain.metadata_of(ids), groups_of_users(users))
     names = domain.display_names(manager_ids(metadata), org_id)
-    groups_url = f"{base_url()}/Groups"
+    base = base_url()
     scope = provisioning_domain()
-    return [to_scim(u, metadata[u.id], users_url(), names, groups[u.id], groups_url, scope) for u in users]
+    return [to_scim(u, metadata[u.id], f"{base}/Users", names, groups[u.id], f"{base}/Groups", scope) for u in users]
 
 
 def _one(user, org_id, status=200, extra_headers=None, known=None):
