@@ -327,9 +327,12 @@ def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=No
             skip = max(total - skip - limit, 0)
 
     def page(condition, markers):
+        forward, backward = _order(table, sort_fields, sort, ascending)
+        if not skip and not reverse:
+            rows = table.select().where(condition).order_by(*forward)
+            return rows.limit(markers[-1]) if take is not None else rows
         # The page's ids first, then their rows: skipping matches walks an index of ids alone
         # instead of reading (and discarding) whole rows.
-        forward, backward = _order(table, sort_fields, sort, ascending)
         ids = table.select(table.id).where(condition).order_by(*(backward if reverse else forward))
         if skip:
             ids = ids.offset(markers[0])
