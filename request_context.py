@@ -10,7 +10,7 @@ import logging
 import random
 import re
 
-from flask import abort, current_app, g, has_request_context, request
+from flask import abort, current_app, has_request_context, request
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -42,8 +42,20 @@ _base_factory = logging.getLogRecordFactory()
 def _record_with_request_id(*args, **kwargs):
     # On every record, so that any handler (ours, gunicorn's, an operator's) can show it.
     record = _base_factory(*args, **kwargs)
-    record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+    record.request_id = request_id(request.environ) if has_request_context() else "-"
     return record
+
+
+def request_id(environ):
+    """The id of the request of environ: the caller's X-Request-Id when sane, else a new one (kept in environ)."""
+    assigned = environ.get(_REQUEST_ID_KEY)
+    if assigned is None:
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        # An id names a request in logs; it needs to be unique, not secret, and the random module
+        # (reseeded in each forked worker) is cheaper than a system call per request.
+        assigned = environ[_REQUEST_ID_KEY] = (
+            incoming if _SANE_ID.match(incoming) else f"{random.getrandbits(128):032x}")
+    return assigned
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
@@ -63,14 +75,6 @@ def configure_logging(level):
 
 
 def install(app):
-    @app.before_request
-    def assign_request_id():
-        incoming = request.headers.get("X-Request-Id", "")
-        # An id names a request in logs; it needs to be unique, not secret, and the random module
-        # (reseeded in each forked worker) is cheaper than a system call per request.
-        g.request_id = request.environ[_REQUEST_ID_KEY] = (
-            incoming if _SANE_ID.match(incoming) else f"{random.getrandbits(128):032x}")
-
     @app.before_request
     def refuse_nul():
         # PostgreSQL cannot store NUL characters; one in a path or query would reach the driver
@@ -101,14 +105,14 @@ class _Hardened:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        assigned = request_id(environ)
+
         def start(status, headers, exc_info=None):
             present = {name.lower() for name, _ in headers}  # a route may set its own Cache-Control
             headers.extend(item for lowered, item in _SECURITY_ITEMS if lowered not in present)
-            request_id = environ.get(_REQUEST_ID_KEY)
-            if request_id:
-                if "x-request-id" in present:
-                    headers[:] = [item for item in headers if item[0].lower() != "x-request-id"]
-                headers.append(("X-Request-Id", request_id))
+            if "x-request-id" in present:
+                headers[:] = [item for item in headers if item[0].lower() != "x-request-id"]
+            headers.append(("X-Request-Id", assigned))
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, start)
