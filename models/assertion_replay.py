@@ -19,7 +19,7 @@ import hashlib
 import peewee as pw
 
 from .db import db, is_postgres
-from .tables import BaseModel, utcnow
+from .tables import BaseModel, DateTimeField, utcnow
 
 MAX_JTI_LENGTH = 200
 # Rows this long past their expiry go: longer than any clock leeway of the verifier.
@@ -42,8 +42,8 @@ class UsedAssertion(BaseModel):
     id = pw.BigAutoField()
     issuer = pw.CharField(max_length=200)
     identity = pw.CharField(max_length=MAX_JTI_LENGTH + 8)
-    expires_at = pw.DateTimeField()
-    used_at = pw.DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("issuer", "identity"), True), (("expires_at",), False))

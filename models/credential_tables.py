@@ -9,7 +9,7 @@ the process that made them, see auth/signing.py).
 """
 import peewee as pw
 
-from .tables import BaseModel, User, utcnow
+from .tables import BaseModel, DateTimeField, User, utcnow
 
 
 class KeyType:
@@ -31,7 +31,7 @@ class MachineSecret(BaseModel):
     id = pw.CharField(primary_key=True, max_length=32)
     user = pw.ForeignKeyField(User, unique=True, backref="machine_secret", on_delete="CASCADE")
     secret_hash = pw.CharField(max_length=64)
-    created_at = pw.DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
     sequence = pw.BigIntegerField(default=0)
 
 
@@ -42,8 +42,8 @@ class MachineKey(BaseModel):
     user = pw.ForeignKeyField(User, backref="machine_keys", on_delete="CASCADE")
     type = pw.SmallIntegerField(default=KeyType.JSON)
     public_key = pw.TextField()
-    expires_at = pw.DateTimeField()
-    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
     sequence = pw.BigIntegerField(default=0)
 
     class Meta:
@@ -63,8 +63,8 @@ class AccessToken(BaseModel):
     credential_kind = pw.CharField(max_length=8)
     credential_id = pw.CharField(max_length=32)
     scopes = pw.TextField(default="")
-    issued_at = pw.DateTimeField(default=utcnow)
-    expires_at = pw.DateTimeField()
+    issued_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
     revoked = pw.BooleanField(default=False)
 
     class Meta:
@@ -76,9 +76,9 @@ class SigningKey(BaseModel):
 
     kid = pw.CharField(primary_key=True, max_length=64)
     public_jwk = pw.TextField()
-    created_at = pw.DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
     # Past this moment no token signed with the key can still be valid.
-    expires_at = pw.DateTimeField(index=True)
+    expires_at = DateTimeField(index=True)
 
 
 CREDENTIAL_TABLES = [MachineSecret, MachineKey, AccessToken, SigningKey]

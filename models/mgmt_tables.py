@@ -5,7 +5,7 @@ migration 0002_management (0004 adds notification.sealed).
 """
 import peewee as pw
 
-from .tables import BaseModel, Org, User, utcnow
+from .tables import BaseModel, DateTimeField, Org, User, utcnow
 
 
 class AuthFactorState:
@@ -24,8 +24,8 @@ class PasswordPolicy(BaseModel):
     has_uppercase = pw.BooleanField()
     has_number = pw.BooleanField()
     has_symbol = pw.BooleanField()
-    created_at = pw.DateTimeField(default=utcnow)
-    changed_at = pw.DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
+    changed_at = DateTimeField(default=utcnow)
     sequence = pw.BigIntegerField(default=0)
 
 
@@ -39,8 +39,8 @@ class AuthFactor(BaseModel):
     name = pw.CharField(max_length=200, null=True)
     # TOTP shared secret (base32): the server must know it to check codes.
     secret = pw.TextField(null=True)
-    created_at = pw.DateTimeField(default=utcnow)
-    changed_at = pw.DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
+    changed_at = DateTimeField(default=utcnow)
     sequence = pw.BigIntegerField(default=0)
 
     class Meta:
@@ -56,7 +56,7 @@ class IdpLink(BaseModel):
     idp_type = pw.SmallIntegerField(default=0)
     provided_user_id = pw.CharField(max_length=200)
     provided_user_name = pw.CharField(max_length=200, null=True)
-    created_at = pw.DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
     sequence = pw.BigIntegerField(default=0)
 
     class Meta:
@@ -70,8 +70,8 @@ class UserCode(BaseModel):
     user = pw.ForeignKeyField(User, backref="codes", on_delete="CASCADE")
     kind = pw.CharField(max_length=32)
     code_hash = pw.CharField(max_length=64)
-    expires_at = pw.DateTimeField()
-    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
     sequence = pw.BigIntegerField(default=0)
 
     class Meta:
@@ -91,10 +91,10 @@ class Notification(BaseModel):
     sealed = pw.TextField(null=True)
     status = pw.CharField(max_length=16, default="pending")
     attempts = pw.IntegerField(default=0)
-    next_attempt_at = pw.DateTimeField(default=utcnow)
+    next_attempt_at = DateTimeField(default=utcnow)
     last_error = pw.TextField(null=True)
-    created_at = pw.DateTimeField(default=utcnow)
-    delivered_at = pw.DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    delivered_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("status", "next_attempt_at"), False),)
