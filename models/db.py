@@ -362,9 +362,10 @@ def _prepare(database, build, count):
 
 
 # Field types whose python_value gives back, unchanged, what either driver returns for a value
-# peewee stored (a str for text, an int for integers); BooleanField is not one (SQLite gives 0/1).
+# peewee stored (a str for text, an int for integers, the driver's own bytes or memoryview for a
+# blob); BooleanField is not one (SQLite gives 0/1).
 _PLAIN_READS = (peewee.CharField, peewee.TextField, peewee.IntegerField, peewee.BigIntegerField,
-                peewee.SmallIntegerField, peewee.AutoField)
+                peewee.SmallIntegerField, peewee.AutoField, peewee.BlobField)
 
 
 def _reads_unchanged(field):

@@ -258,51 +258,92 @@ def _is_text(fields, name):
     return isinstance(column, pw.Field) and column.field_type in ("VARCHAR", "TEXT")
 
 
-def _template(node, values, fields):
-    """node with the value of each string comparison on a text field replaced by a marker
-    (models/db.py); the values, as they are bound, are appended to values."""
+def _bound_here(node, fields):
+    """Whether a comparison's value is bound as it is, so that a marker can stand in its place."""
+    return (isinstance(node.value, str) and node.op in _BOUND_AS_IS and node.field != "login_name"
+            and _is_text(fields, node.field))
+
+
+def _collection_fields(node):
+    return _COLLECTION_FIELDS.get(node.collection, ATTR_FIELDS)
+
+
+def _shape(node, values, fields):
+    """What node's prepared SQL depends on, as plain tuples; the values it binds are appended to values.
+
+    Two filters that differ only in values bound as they are have the same shape. Tuples of
+    strings hash in C, where the predicate's dataclasses would hash in Python on every lookup.
+    """
     if isinstance(node, Compare):
-        if (isinstance(node.value, str) and node.op in _BOUND_AS_IS and node.field != "login_name"
-                and _is_text(fields, node.field)):
+        if _bound_here(node, fields):
             values.append(fold(node.value) if node.ignore_case else node.value)
-            return Compare(node.field, node.op, marker(len(values) - 1), node.ignore_case)
-        return node
+            return (Compare, node.field, node.op, _BOUND, node.ignore_case)
+        return (Compare, node.field, node.op, node.value, node.ignore_case)
     if isinstance(node, (And, Or)):
-        return type(node)(tuple(_template(part, values, fields) for part in node.parts))
+        return (type(node), *[_shape(part, values, fields) for part in node.parts])
     if isinstance(node, Not):
-        return Not(_template(node.part, values, fields))
+        return (Not, _shape(node.part, values, fields))
     if isinstance(node, AnyOf):
-        return AnyOf(node.collection, _template(node.where, values, _COLLECTION_FIELDS.get(node.collection,
-                                                                                           ATTR_FIELDS)))
+        return (AnyOf, node.collection, _shape(node.where, values, _collection_fields(node)))
     return node
+
+
+# Stands for a bound value in a shape; no client's value can be it.
+_BOUND = object()
+
+
+def _template(node, count, fields):
+    """node with each value _shape binds replaced by its marker (models/db.py), numbered from count;
+    returns (the template, the next number)."""
+    if isinstance(node, Compare):
+        if _bound_here(node, fields):
+            return Compare(node.field, node.op, marker(count), node.ignore_case), count + 1
+        return node, count
+    if isinstance(node, (And, Or)):
+        parts = []
+        for part in node.parts:
+            part, count = _template(part, count, fields)
+            parts.append(part)
+        return type(node)(tuple(parts)), count
+    if isinstance(node, Not):
+        part, count = _template(node.part, count, fields)
+        return Not(part), count
+    if isinstance(node, AnyOf):
+        where, count = _template(node.where, count, _collection_fields(node))
+        return AnyOf(node.collection, where), count
+    return node, count
 
 
 @dataclasses.dataclass(frozen=True)
 class _Where:
     """A search's condition in prepared form: the same SQL for every filter of one shape.
 
-    template is the predicate with markers for its values; values[0] is the organisation.
+    values[0] is the organisation, then the values the predicate binds (see _shape).
     """
 
     table: type
     compile: object  # (org id or its marker, predicate) -> peewee condition
+    fields: dict
     predicate: object
-    template: object
+    shape: object
     values: tuple
 
     @classmethod
     def of(cls, table, compile_, fields, org_id, predicate):
         values = [org_id]
-        template = _template(predicate, values, fields)
-        return cls(table, compile_, predicate, template, tuple(values))
+        shape = _shape(predicate, values, fields)
+        return cls(table, compile_, fields, predicate, shape, tuple(values))
 
     def rows(self, purpose, make, extra=()):
-        """Rows of make(condition, extra values or their markers), prepared per (purpose, template)."""
+        """Rows of make(condition, extra values or their markers), prepared per (purpose, shape)."""
         count = len(self.values)
+
+        def build(*markers):
+            template, _ = _template(self.predicate, 1, self.fields)
+            return make(self.compile(markers[0], template), markers[count:])
+
         return prepared_rows(
-            (self.table, self.compile, purpose, self.template),
-            lambda *markers: make(self.compile(markers[0], self.template), markers[count:]),
-            self.values + extra,
+            (self.table, self.compile, purpose, self.shape), build, self.values + extra,
             unprepared=lambda: make(self.compile(self.values[0], self.predicate), extra))
 
     def count(self):

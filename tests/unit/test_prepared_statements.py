@@ -6,9 +6,9 @@ import pytest
 from models import db as db_module
 from models.db import db, marker, prepared_rows
 from models.orgs import create_org
-from models.predicates import Compare, and_
+from models.predicates import And, Compare, Not, Or, and_
 from models.search import search_users
-from models.tables import Org, User, UserState, UserType
+from models.tables import Org, User, UserMetadata, UserState, UserType
 from models.users import create_human
 from scim.casting import from_scim
 from scim.validation import validate_user
@@ -104,6 +104,33 @@ def test_searches_of_one_shape_find_each_their_user(org):
             assert (total, rows) == (1, [])
 
 
+def test_filters_of_different_shapes_never_share_a_statement(org):
+    """Only the values a filter binds are left out of its shape: operators, fields, case rules,
+    constants and nesting each make a statement of their own, in any order of first use."""
+    org_id, users = org
+    with db.connection_context(), db.atomic():
+        users = {**users, "Dee": create_human(org_id, from_scim(validate_user({"userName": "Dee"})), editor=None).id}
+    cases = [
+        (Compare("username", "eq", "dee"), set()),
+        (Compare("username", "eq", "dee", ignore_case=True), {"Dee"}),
+        (Compare("username", "eq", "ann"), {"ann"}),
+        (Compare("username", "ne", "ann"), {"bob", "cyd", "Dee"}),
+        (Compare("username", "eq", "ANN", ignore_case=True), {"ann"}),
+        (Compare("username", "eq", "ANN"), set()),
+        (Compare("username", "gt", "ann"), {"bob", "cyd"}),  # ("D" < "a")
+        (Or((Compare("username", "eq", "ann"), Compare("username", "eq", "bob"))), {"ann", "bob"}),
+        (And((Compare("username", "eq", "ann"), Compare("username", "eq", "bob"))), set()),
+        (Not(Compare("username", "eq", "ann")), {"bob", "cyd", "Dee"}),
+        (and_(Compare("username", "eq", "ann"), Compare("state", "eq", UserState.INACTIVE)), set()),
+        (and_(Compare("username", "eq", "ann"), Compare("state", "eq", UserState.ACTIVE)), {"ann"}),
+    ]
+    with db.connection_context():
+        for order in (cases, cases[::-1]):
+            for predicate, expected in order:
+                _, rows = search_users(org_id, predicate, limit=10)
+                assert {u.id for u in rows} == {users[name] for name in expected}, predicate
+
+
 def test_a_search_whose_shape_cannot_be_prepared_still_binds_its_own_values(org):
     """A list of ids makes the shape unhashable: the search runs unprepared, with the filter's real values."""
     org_id, users = org
@@ -185,3 +212,18 @@ def test_a_shape_whose_first_run_finds_nothing_still_builds_its_later_rows_as_pe
         assert prepared_rows(joined, with_org, ["no-such-user"]) == []
         [user] = prepared_rows(joined, with_org, [users["bob"]])
         assert user.org.name == list(with_org(users["bob"]))[0].org.name
+
+
+def test_blob_values_come_back_as_the_driver_gives_them(org):
+    _, users = org
+    shape = ("test-blob", uuid.uuid4().hex)
+    with db.connection_context():
+        UserMetadata.create(user=users["bob"], key=f"test-blob-{uuid.uuid4().hex[:6]}", value=b"\x00\xffraw")
+
+        def query(uid):
+            return UserMetadata.select(UserMetadata.key, UserMetadata.value).where(UserMetadata.user == uid).tuples()
+        for _ in range(2):
+            rows = prepared_rows(shape, query, [users["bob"]])
+        expected = list(query(users["bob"]))
+        assert rows == expected and [type(v) for _, v in rows] == [type(v) for _, v in expected]
+        assert b"\x00\xffraw" in [bytes(v) for _, v in rows]
