@@ -114,6 +114,17 @@ def _login_name_equals(node):
     return in_domain & (User.username == username)
 
 
+def _literal(number):
+    """An integer written into the SQL rather than bound.
+
+    SQLite re-prepares a statement on every run when a bound value is compared with a column
+    that a partial index's WHERE names (user.type: the machine users' userName index), and for
+    a filter through user_attr that cost several times the lookup itself. Integers are written
+    as digits, so nothing can be injected; each value is a shape of its own anyway (_shape).
+    """
+    return pw.SQL(str(number))
+
+
 def _compare(fields, node):
     if node.field == "login_name" and node.op == "eq" and isinstance(node.value, str) and fields is USER_FIELDS:
         return _login_name_equals(node)
@@ -134,6 +145,8 @@ def _compare(fields, node):
         value = [fold(v) for v in value]
         column = folded if folded is not None else pw.fn.LOWER(column)
     op = node.op
+    if type(value) is int and isinstance(column, pw.IntegerField):
+        value = _literal(value)
     if op == "eq":
         return column.is_null() if value is None else column == value
     if op == "ne":

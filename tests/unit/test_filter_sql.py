@@ -228,3 +228,15 @@ def test_every_filter_reads_only_the_users_and_their_search_index_of_one_org(see
     assert sql.count(f'"org_id" = {placeholder}') == len(tables) == params.count(org), sql
     assert sql.count(placeholder) == len(params), sql
     assert all(isinstance(p, (str, int, float, datetime.datetime)) for p in params), params
+
+
+def test_integer_constants_are_written_into_the_sql_and_strings_stay_bound(seeded):
+    # A bound user.type makes SQLite re-prepare the statement on every run (a partial index names
+    # the column), which cost a filter through user_attr several times its lookup.
+    with db.connection_context():
+        sql, params = User.select().where(user_condition(seeded["org"], and_(parse('externalId eq "1"'), HUMANS))).sql()
+    assert re.search(r'"type" = 1\b', sql) and 1 not in params
+    assert "1" in params and "externalId" in params
+    with db.connection_context():
+        _, rows = search_users(seeded["org"], and_(parse(f'userName eq "{ALICE}"'), HUMANS), limit=10)
+    assert [u.username for u in rows] == [ALICE]
