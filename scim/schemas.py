@@ -4,6 +4,8 @@ These definitions are served at /Schemas and drive input validation
 (scim/validation.py), filter and path resolution (scim/filters.py) and
 attribute projection (scim/projection.py).
 """
+import functools
+
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -170,10 +172,13 @@ def find(attributes, name):
     return None
 
 
+# Paths come from clients' filters: bounded. Every filter of a sync resolves the same few.
+@functools.lru_cache(maxsize=1024)
 def resolve(urn, name, sub_attr=None, *, core=USER_SCHEMA, extensions=(ENTERPRISE_SCHEMA,)):
     """Resolve an attribute path to (schema urn, attribute definition, sub-attribute definition or None).
 
-    Returns None when the path names nothing we support.
+    Returns None when the path names nothing we support. The definitions are the schemas'
+    own (shared, never to be changed by a caller).
     """
     if urn is not None:
         schema_id = next((s for s in (core, *extensions) if s.lower() == urn.lower()), None)
