@@ -162,12 +162,17 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _WS_RE = re.compile(r"[ \t\r\n]*")
 
 _LITERALS = {"true": True, "false": False, "null": None}
-# The form an IdP sends on every sync (userName eq "x"): an attribute path without a URN, an
-# operator and a quoted string with no escape, control character or surrogate in it. It gives
-# the very node the grammar would; anything else (and "not", a keyword there) takes the grammar.
+# The forms an IdP sends on every sync, read without the grammar: userName eq "x", and
+# emails[type eq "work"].value eq "x". Attribute paths without a URN, operators and quoted
+# strings with no escape, control character or surrogate in them. They give the very nodes
+# the grammar would; anything else (and "not", a keyword where an attribute stands) takes it.
+_SPACE = r"[ \t\r\n]"
+_SIMPLE_STRING = r'"([^"\\\x00-\x1f\x7f\ud800-\udfff]*)"'
 _SIMPLE_COMPARISON_RE = re.compile(
-    rf'[ \t\r\n]*({_ATTR})(?:\.({_ATTR}))?[ \t\r\n]+([A-Za-z]{{2}})[ \t\r\n]*"([^"\\\x00-\x1f\x7f\ud800-\udfff]*)"'
-    r"[ \t\r\n]*")
+    rf"{_SPACE}*({_ATTR})(?:\.({_ATTR}))?{_SPACE}+([A-Za-z]{{2}}){_SPACE}*{_SIMPLE_STRING}{_SPACE}*")
+_SIMPLE_VALUE_PATH_RE = re.compile(
+    rf"{_SPACE}*({_ATTR})\[{_SPACE}*({_ATTR}){_SPACE}+([A-Za-z]{{2}}){_SPACE}*{_SIMPLE_STRING}{_SPACE}*\]"
+    rf"\.({_ATTR}){_SPACE}+([A-Za-z]{{2}}){_SPACE}*{_SIMPLE_STRING}{_SPACE}*")
 _TOKEN_PREVIEW = 24
 
 
@@ -501,14 +506,34 @@ def parse_filter(
     ``emails[type eq "work"].value eq "x"``, which becomes a ``ValuePath`` whose filter is
     ``LogicalAnd(<bracket filter>, value eq "x")``) and the limits.
     """
-    if isinstance(text, str) and len(text) <= max_length and max_terms >= 1:
-        simple = _SIMPLE_COMPARISON_RE.fullmatch(text)
-        if simple:
-            attr, sub_attr, op, value = simple.groups()
-            op = op.lower()
-            if op in COMPARISON_OPERATORS and attr.lower() != "not":
-                return Comparison(AttrPath(None, attr, sub_attr), op, value)
+    if isinstance(text, str) and len(text) <= max_length:
+        simple = _simple(text, max_depth, max_terms)
+        if simple is not None:
+            return simple
     return _run(text, max_length, max_depth, max_terms, FilterError, "filter", _Parser.parse_filter)
+
+
+def _simple(text: str, max_depth: int, max_terms: int) -> Node | None:
+    """The node of one of the _SIMPLE forms, or None (the grammar then reads the text)."""
+    found = _SIMPLE_COMPARISON_RE.fullmatch(text)
+    if found and max_terms >= 1:
+        attr, sub_attr, op, value = found.groups()
+        if _simple_operator(op) and attr.lower() != "not":
+            return Comparison(AttrPath(None, attr, sub_attr), op.lower(), value)
+        return None
+    found = _SIMPLE_VALUE_PATH_RE.fullmatch(text)
+    if found and max_terms >= 2 and max_depth >= 1:
+        attr, inner, inner_op, inner_value, sub, op, value = found.groups()
+        if (_simple_operator(inner_op) and _simple_operator(op) and attr.lower() != "not"
+                and inner.lower() != "not"):
+            return ValuePath(AttrPath(None, attr, None), LogicalAnd(
+                Comparison(AttrPath(None, inner, None), inner_op.lower(), inner_value),
+                Comparison(AttrPath(None, sub, None), op.lower(), value)))
+    return None
+
+
+def _simple_operator(op: str) -> bool:
+    return op.lower() in COMPARISON_OPERATORS
 
 
 def parse_path(

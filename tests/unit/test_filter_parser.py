@@ -988,6 +988,40 @@ def test_the_shortcut_for_one_comparison_agrees_with_the_grammar(lead, attr, gap
     assert _shortcut_or_grammar(text) == _grammar(text)
 
 
+_attrs = st.sampled_from(["emails", "type", "value", "not", "Not", "and", "$ref", "a.b", "urn:x:y", "1a", ""])
+
+
+@settings(max_examples=800, deadline=None)
+@given(_spaces, _attrs, st.sampled_from(["[", " [", "", "(", "[["]), _spaces, _attrs, _spaces,
+       st.sampled_from(["eq", "NE", "pr", "xx", ""]), _spaces, st.text(max_size=6),
+       st.sampled_from(["]", " ]", "", ")", "]]", "] "]), st.sampled_from([".", "", " .", ".."]), _attrs, _spaces,
+       st.sampled_from(["eq", "Co", "pr", "zz"]), _spaces, st.text(max_size=8), st.sampled_from(['"', '" ', "", '"]']))
+def test_the_shortcut_for_a_value_path_agrees_with_the_grammar(lead, attr, open_, s1, inner, s2, inner_op, s3,
+                                                               inner_value, close, dot, sub, s4, op, s5, value, tail):
+    text = f'{lead}{attr}{open_}{s1}{inner}{s2}{inner_op}{s3}"{inner_value}"{close}{dot}{sub}{s4}{op}{s5}"{value}{tail}'
+    assert _shortcut_or_grammar(text) == _grammar(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_spaces, _attrs, _spaces, _attrs, _spaces, st.sampled_from(["eq", "NE", "pr", "xx"]), _spaces,
+       st.text(max_size=6), _spaces, _attrs, _spaces, st.sampled_from(["eq", "Co", "pr"]), _spaces, st.text(max_size=8))
+def test_well_formed_value_paths_read_by_the_shortcut_agree_with_the_grammar(lead, attr, s1, inner, s2, inner_op, s3,
+                                                                             inner_value, s4, sub, s5, op, s6, value):
+    text = f'{lead}{attr}[{s1}{inner} {s2}{inner_op}{s3}"{inner_value}"{s4}].{sub} {s5}{op}{s6}"{value}"'
+    assert _shortcut_or_grammar(text) == _grammar(text)
+
+
+@pytest.mark.parametrize("text", ['emails[type eq "work"].value eq "a@b.c"', 'emails[ Type EQ"work" ].VALUE co"x" ',
+                                  'phoneNumbers[type eq "mobile"].value sw "+41"'])
+def test_the_shortcut_takes_the_value_path_of_a_sync(text, monkeypatch):
+    from scim import filter_parser
+
+    expected = _grammar(text)
+    assert isinstance(expected, ValuePath)
+    monkeypatch.setattr(filter_parser, "_run", lambda *args: pytest.fail("took the grammar"))
+    assert parse_filter(text) == expected
+
+
 @pytest.mark.parametrize("text", ['userName eq "a@b.c"', ' emails.value EQ"x" ', 'userName eq ""',
                                   'name.familyName sw "Jen"', 'externalId eq "00u\u00e9\U0001F600"'])
 def test_the_shortcut_takes_the_sync_lookups(text, monkeypatch):
