@@ -669,3 +669,22 @@ def test_a_token_without_roles_cannot_read_groups(client, app):
 def test_no_token_is_401(client):
     response = client.get("/scim/v2/Groups")
     assert_scim_error(response, 401)
+
+
+def test_a_members_groups_show_in_every_answer_that_renders_it(scim):
+    # Users never in a group are rendered without asking for their groups (groups_sequence 0):
+    # every path that renders a member must still find them.
+    a = scim.create_user("member-everywhere@example.com")
+    b = scim.create_user("never-a-member@example.com")
+    group = create_group(scim, "Everywhere", [a])
+    expected = [group["id"]]
+    patched = scim.patch(f"/Users/{a['id']}", {"schemas": [PATCH_OP],
+                                               "Operations": [{"op": "replace", "path": "title", "value": "T"}]})
+    assert [g["value"] for g in patched.get_json()["groups"]] == expected
+    by_cursor = scim.get("/Users", query_string={"cursor": "", "count": 1000}).get_json()["Resources"]
+    searched = scim.post("/Users/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                            "filter": 'userName sw "member-everywhere"'}).get_json()["Resources"]
+    for resources in (by_cursor, searched):
+        [found] = [r for r in resources if r["id"] == a["id"]]
+        assert [g["value"] for g in found["groups"]] == expected
+    assert "groups" not in scim.get(f"/Users/{b['id']}").get_json()
