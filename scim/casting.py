@@ -89,6 +89,9 @@ def version_of(resource):
 
 
 def _loads(raw):
+    """The JSON in a metadata value, or None (no value, or not JSON)."""
+    if raw is None:
+        return None
     try:
         return json.loads(raw)
     except ValueError:
@@ -146,8 +149,7 @@ def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url
     resource["locale"] = text(_LOCALE_KEY)
     resource["timezone"] = text(_TIMEZONE_KEY)
     for attr, key in _LIST_KEYS:
-        raw = get(key)
-        resource[attr] = _loads(raw) if raw is not None else None
+        resource[attr] = _loads(get(key))
     resource["groups"] = [{"value": gid, "$ref": f"{groups_url}/{gid}", "display": name, "type": "direct"}
                           for gid, name in groups]
     # Users created through the management API have one address and no SCIM list.
@@ -208,8 +210,7 @@ def manager_ids(metadata_by_user):
 
 
 def _manager_id(metadata):
-    raw = metadata.get(_MANAGER_KEY)
-    manager = _loads(raw) if raw is not None else None
+    manager = _loads(metadata.get(_MANAGER_KEY))
     return manager.get("value") if isinstance(manager, dict) else None
 
 

@@ -37,8 +37,9 @@ def _self(user_id, as_me):
     return user_id if as_me else None
 
 
-def users_url():
-    return f"{base_url()}/Users"
+def users_url(base=None):
+    """The /Users URL under base (default: the base URL the caller used)."""
+    return f"{base or base_url()}/Users"
 
 
 def render(users, org_id, known=None):
@@ -47,8 +48,8 @@ def render(users, org_id, known=None):
     metadata, groups = known or (domain.metadata_of(ids), groups_of_users(users))
     names = domain.display_names(manager_ids(metadata), org_id)
     base = base_url()
-    scope = provisioning_domain()
-    return [to_scim(u, metadata[u.id], f"{base}/Users", names, groups[u.id], f"{base}/Groups", scope) for u in users]
+    users_at, groups_at, scope = users_url(base), f"{base}/Groups", provisioning_domain()
+    return [to_scim(u, metadata[u.id], users_at, names, groups[u.id], groups_at, scope) for u in users]
 
 
 def _one(user, org_id, status=200, extra_headers=None, known=None):
