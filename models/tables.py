@@ -158,8 +158,9 @@ class UserAttr(BaseModel):
 
     class Meta:
         indexes = (
-            (("org_id", "attr", "value"), False),
-            (("org_id", "attr", "value_key"), False),
+            # with user_id (and type) in them, these indexes alone answer a lookup (migration 0014)
+            (("org_id", "attr", "value", "user"), False),
+            (("org_id", "attr", "value_key", "user", "type"), False),
         )
 
 

@@ -58,14 +58,19 @@ def _rows_touched(database, sql, params):
     return touched(plan["Plan"])
 
 
-def plan_of(sql, params):
+def plan_of(sql, params, *, lookup=False):
     """The database's plan for a statement: EXPLAIN QUERY PLAN on SQLite; on PostgreSQL EXPLAIN with
     sequential scans and sorts priced out, so the plan shows what the indexes allow rather than what
-    a tiny test table makes cheapest (a Sort left in it means no index gives the order)."""
+    a tiny test table makes cheapest (a Sort left in it means no index gives the order).
+
+    lookup: the statement finds a few rows by value, which are best sorted once found; so sorts
+    are allowed and bitmap scans priced out instead (on a tiny table one would scan an index's
+    whole organisation rather than look the value up).
+    """
     with db.connection_context():
         if isinstance(db.obj, peewee.PostgresqlDatabase):
             with db.atomic():
                 db.execute_sql("SET LOCAL enable_seqscan = off")
-                db.execute_sql("SET LOCAL enable_sort = off")
+                db.execute_sql("SET LOCAL enable_bitmapscan = off" if lookup else "SET LOCAL enable_sort = off")
                 return "\n".join(row[0] for row in db.execute_sql("EXPLAIN " + sql, params).fetchall())
         return "\n".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
