@@ -365,9 +365,13 @@ class _Where:
                          .tuples())[0][0]
 
 
-def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=None):
-    """One page; total, when the caller knows it, saves counting the matches."""
+def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=None, fields=None):
+    """One page; total, when the caller knows it, saves counting the matches.
+
+    fields: the names of the fields to read (all when None); the rows leave the others unset.
+    """
     table = where.table
+    columns = [table._meta.fields[name] for name in fields] if fields else []
     reverse, skip, take = False, offset or 0, limit
     if count and skip and limit:
         # A deep page needs the total anyway; past the middle, skipping from the far end
@@ -383,7 +387,7 @@ def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=No
     def page(condition, markers):
         forward, backward = _order(table, sort_fields, sort, ascending)
         if not skip and not reverse:
-            rows = table.select().where(condition).order_by(*forward)
+            rows = table.select(*columns).where(condition).order_by(*forward)
             return rows.limit(markers[-1]) if take is not None else rows
         # The page's ids first, then their rows: skipping matches walks an index of ids alone
         # instead of reading (and discarding) whole rows.
@@ -392,10 +396,10 @@ def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=No
             ids = ids.offset(markers[0])
         if take is not None:
             ids = ids.limit(markers[-1])
-        return table.select().where(table.id.in_(ids)).order_by(*forward)
+        return table.select(*columns).where(table.id.in_(ids)).order_by(*forward)
 
     extra = ((skip,) if skip else ()) + ((take,) if take is not None else ())
-    purpose = ("page", sort, ascending, reverse, bool(skip), take is None)
+    purpose = ("page", sort, ascending, reverse, bool(skip), take is None, fields)
     rows = where.rows(purpose, page, extra) if take != 0 else []
     if not count:
         return None, rows
@@ -424,11 +428,14 @@ def _counted_users(org_id, predicate):
     return int(prepared_rows(("user_count", user_type), kept, [org_id])[0][0])  # PostgreSQL sums BIGINT as NUMERIC
 
 
-def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):
-    """Return (total, users) for one page. total is None when count is False."""
+def search_users(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True, fields=None):
+    """Return (total, users) for one page. total is None when count is False.
+
+    fields: a tuple of the User fields the caller reads (all when None); the others are left unset.
+    """
     total = _counted_users(org_id, predicate) if count and (offset or limit is not None) else None
     return _page(_Where.of(User, user_condition, USER_FIELDS, org_id, predicate), SORT_FIELDS, sort=sort,
-                 ascending=ascending, offset=offset, limit=limit, count=count, total=total)
+                 ascending=ascending, offset=offset, limit=limit, count=count, total=total, fields=fields)
 
 
 def search_groups(org_id, predicate, *, sort=None, ascending=True, offset=0, limit=None, count=True):

@@ -114,6 +114,12 @@ _ENTERPRISE_KEYS = tuple((attr, SCIM_PREFIX + ENTERPRISE_KEY.format(attr)) for a
 _MANAGER_KEY = SCIM_PREFIX + ENTERPRISE_KEY.format("manager")
 
 
+# The user fields to_scim reads, and groups_sequence (which tells groups_of_users whether to look):
+# a listing reads only these, not the other columns (the password hash among them) it would drop.
+RENDERED_FIELDS = ("id", "username", "state", "created_at", "changed_at", "sequence", "groups_sequence",
+                   "first_name", "last_name", "nick_name", "display_name", "preferred_language", "email", "phone")
+
+
 def to_scim(user, metadata, users_url, manager_names=None, groups=(), groups_url=None, provisioning_domain=None):
     """The full SCIM representation of a human user (before attribute projection).
 

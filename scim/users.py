@@ -8,7 +8,15 @@ from models.search import search_users, user_listing
 from models.tables import UserType
 
 from . import filters, listing
-from .casting import external_id_attr, from_scim, is_external_id_key, manager_ids, to_scim, version_of
+from .casting import (
+    RENDERED_FIELDS,
+    external_id_attr,
+    from_scim,
+    is_external_id_key,
+    manager_ids,
+    to_scim,
+    version_of,
+)
 from .errors import ScimError
 from .http import (
     base_url,
@@ -161,7 +169,7 @@ def _page(params, org_id):
         return listing.cursor_response(params, org_id, "Users", [listed], lambda rows: [
             project(r, params.attributes, params.excluded) for r in render([row for _, row in rows], org_id)])
     total, users = search_users(org_id, and_(predicate, filters.HUMANS), sort=sort, ascending=params.ascending,
-                                offset=params.offset, limit=params.count)
+                                offset=params.offset, limit=params.count, fields=RENDERED_FIELDS)
     resources = [project(r, params.attributes, params.excluded) for r in render(users, org_id)] if params.count else []
     return listing.list_response(total, params, resources)
 

@@ -1,7 +1,7 @@
 """GET /Users/{id}, attributes/excludedAttributes on every read form, ETags (RFC 7644 §3.4, §3.9, §3.14)."""
 import pytest
 
-from tests.http.scim_helpers import CORE, ENTERPRISE, LIST_RESPONSE, SCIM_JSON, SEARCH, assert_scim_error
+from tests.http.scim_helpers import CORE, ENTERPRISE, LIST_RESPONSE, SCIM_JSON, SEARCH, assert_scim_error, create_group
 
 
 @pytest.fixture
@@ -38,6 +38,34 @@ def test_okta_spec_unknown_id_is_404_scim_error(scim, user_id):
 def test_get_of_a_deleted_user_is_404(scim, babs):
     assert scim.delete(f"/Users/{babs['id']}").status_code == 204
     assert_scim_error(scim.get(f"/Users/{babs['id']}"), 404)
+
+
+def test_every_list_form_renders_a_user_as_its_own_get_does(scim, client, tenant, babs):
+    # A list reads only the columns a rendering needs (scim.casting.RENDERED_FIELDS): every
+    # attribute set, from SCIM and from the management API (one email and phone, no SCIM lists).
+    create_group(scim, "Guides", members=[babs])
+    scim.patch(f"/Users/{babs['id']}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                         "Operations": [{"op": "replace", "path": "active", "value": False}]})
+    created = client.post("/management/v1/users/human", headers=tenant.auth, json={
+        "userName": "mona", "profile": {"firstName": "Mona", "lastName": "Lisa", "nickName": "ml",
+                                        "displayName": "Mona L.", "preferredLanguage": "it"},
+        "email": {"email": "mona@example.com"}, "phone": {"phone": "+41791234567"}})
+    assert created.status_code == 200, created.get_json()
+    mona = created.get_json()["userId"]
+    for user_id in (babs["id"], mona):
+        own = scim.get(f"/Users/{user_id}").get_json()
+        assert own["name"] and own["emails"] and own["phoneNumbers"], own
+        by_id = {"filter": f'id eq "{user_id}"'}
+        pages = [scim.get("/Users", query_string=by_id).get_json(),
+                 scim.post("/Users/.search", {"schemas": [SEARCH], **by_id}).get_json(),
+                 scim.get("/Users", query_string={**by_id, "cursor": ""}).get_json()]
+        for page in pages:
+            assert page["Resources"] == [own]
+    # a page that skips rows reads the page's ids first, then their rows
+    everyone = scim.get("/Users", query_string={"sortBy": "userName"}).get_json()["Resources"]
+    skipped = scim.get("/Users", query_string={"sortBy": "userName", "startIndex": 2}).get_json()["Resources"]
+    assert skipped == everyone[1:] and len(skipped) == 2
+    assert everyone == [scim.get(f"/Users/{r['id']}").get_json() for r in everyone]
 
 
 # ------------------------------------------------------- attributes / excludedAttributes
