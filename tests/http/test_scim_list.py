@@ -235,3 +235,15 @@ def test_unknown_sort_by_is_400(scim, sortable, sort_by):
 
 def test_unknown_sort_order_is_400(scim, sortable):
     assert_scim_error(scim.get("/Users", query_string={"sortBy": "userName", "sortOrder": "up"}), 400)
+
+
+def test_query_parameters_are_read_as_werkzeug_reads_them(scim, eleven):
+    # repeated: the first counts; blank: as if absent; a bad percent escape stays as written
+    body = scim.get("/Users?count=2&count=5&startIndex=&filter=").get_json()
+    assert (body["totalResults"], body["itemsPerPage"], body["startIndex"]) == (11, 2, 1)
+    one = scim.get('/Users?filter=userName+eq+%22page-user-03%40example.com%22&filter=userName+pr').get_json()
+    assert [r["userName"] for r in one["Resources"]] == ["page-user-03@example.com"]
+    odd = scim.create_user("%FF@example.com")["id"]
+    for escaped in ("%FF", "%25FF"):  # an escape that is no UTF-8 is kept as written, like an escaped %
+        found = scim.get(f"/Users?filter=userName+eq+%22{escaped}%40example.com%22").get_json()["Resources"]
+        assert [r["id"] for r in found] == [odd]
