@@ -32,6 +32,7 @@ import platform
 import random
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -420,13 +421,16 @@ class Runner:
         finally:
             os.unlink(env["BENCH_REQUESTS"])
 
+    def check(self, target, workload, lines):
+        """One request of the workload, checked; None, or {"na": reason}."""
+        status, body = self.first_request(target, workload, workload.signer(1) if workload.signer else lines)
+        problem = (workload.check if target.name != "bare" else expect_status(200))(status, body)
+        return {"na": f"check failed: {problem[:160]}"} if problem else None
+
     def measure(self, target, workload, lines, checked=True):
         """Check one request, warm up, then measure; figures, or {"na": reason}."""
-        if checked:
-            status, body = self.first_request(target, workload, workload.signer(1) if workload.signer else lines)
-            problem = (workload.check if target.name != "bare" else expect_status(200))(status, body)
-            if problem:
-                return {"na": f"check failed: {problem[:160]}"}
+        if checked and (failed := self.check(target, workload, lines)):
+            return failed
         warm = self.wrk(target, workload, lines, self.args.warmup) if self.args.warmup else None
         if workload.signer and target.name == "gateway":
             rate = warm["rps"] if warm else 500
@@ -438,6 +442,27 @@ class Runner:
         figures["connections"] = workload.connections or self.args.connections
         return figures
 
+    def measure_in_turn(self, workload, targets, lines):
+        """The targets measured in turn, --slices times each for --duration in all: {name: figures}.
+
+        This machine's speed drifts by a tenth or more within a minute; measured one after the
+        other, a target and its baseline can meet different machines. In turns, a drift touches
+        both alike. Requests/s is over all slices; p50 and p99 are the median of the slices'.
+        """
+        results = {target.name: self.check(target, workload, lines) for target in targets}
+        live = [target for target in targets if results[target.name] is None]
+        for target in live:
+            if self.args.warmup:
+                self.wrk(target, workload, lines, self.args.warmup)
+        each = max(1, round(self.args.duration / self.args.slices))
+        slices = {target.name: [] for target in live}
+        for _ in range(self.args.slices):
+            for target in live:
+                slices[target.name].append(self.wrk(target, workload, lines, each))
+        for name, parts in slices.items():
+            results[name] = combined(parts, workload.connections or self.args.connections, self.args.duration)
+        return results
+
     def run_workload(self, workload, gateway, bare, scim2):
         result = {"key": workload.key, "label": workload.label, "target": workload.target,
                   "connections": workload.connections or self.args.connections}
@@ -447,16 +472,38 @@ class Runner:
         lines = workload.lines
         if workload.signer:
             lines = workload.signer(max(2000, int(1500 * self.args.warmup)))
-        log(f"  {workload.key} {workload.label}: gateway")
-        result["gateway"] = self.measure(gateway, workload, lines)
-        log(f"  {workload.key}: bare Flask")
-        result["bare"] = self.measure(bare, workload, lines if not workload.signer else lines[:1000])
+        if workload.target == ("bare_and_scaling",) and self.args.slices > 1 and not workload.signer:
+            log(f"  {workload.key} {workload.label}: gateway and bare Flask in turn, {self.args.slices} slices each")
+            result.update(self.measure_in_turn(workload, [gateway, bare], lines))
+        else:
+            log(f"  {workload.key} {workload.label}: gateway")
+            result["gateway"] = self.measure(gateway, workload, lines)
+            log(f"  {workload.key}: bare Flask")
+            result["bare"] = self.measure(bare, workload, lines if not workload.signer else lines[:1000])
         if workload.scim2_lines is not None:
             log(f"  {workload.key}: scim2-server")
             result["scim2"] = self.measure(scim2, workload, workload.scim2_lines)
         else:
             result["scim2"] = {"na": workload.scim2_reason or "not supported"}
         return result
+
+
+def combined(parts, connections, duration):
+    """One measurement's figures from its slices (see Runner.measure_in_turn)."""
+    requests = sum(part["requests"] for part in parts)
+    if not requests:
+        return {"na": f"no answer within {duration} s"}
+    seconds = sum(part["seconds"] for part in parts)
+    figures = {"requests": requests, "seconds": seconds, "rps": requests / seconds, "connections": connections,
+               "slices": len(parts)}
+    for key in ("p50_ms", "p99_ms"):
+        figures[key] = statistics.median(part[key] for part in parts)
+    for key in ("errors", "socket_errors", "non2xx", "exhausted"):
+        figures[key] = sum(part.get(key, 0) for part in parts)
+    failed = next((part for part in parts if part.get("first_status")), None)
+    if failed is not None:
+        figures.update(first_status=failed["first_status"], first_body=failed.get("first_body", ""))
+    return figures
 
 
 def setup_machine(gateway, token):
@@ -640,7 +687,10 @@ def report(args, kind, entries, meta):
              f"{meta['date']}, commit {meta['commit']}, {meta['machine']}. gunicorn with gunicorn.conf.py "
              f"({meta['workers']} sync workers) for the gateway and both baselines; wrk {args.threads} threads, "
              f"{args.duration} s per measurement after {args.warmup} s of warm-up, `c` connections "
-             f"(W5: 2, one per worker, W7: 1, one IdP pushing a group's changes in order).", "",
+             f"(W5: 2, one per worker, W7: 1, one IdP pushing a group's changes in order)."
+             + (f" W1 and W2: the gateway and bare Flask measured in turn, {args.slices} slices of "
+                f"{max(1, round(args.duration / args.slices))} s each (requests/s over all of them; p50 and p99 the "
+                "median of the slices')." if args.slices > 1 else ""), "",
              "Figures: requests/s, p50 and p99 in ms. Baselines as `req/s / p50 ms`. `×bare` and `×scim2` are the "
              f"gateway's requests/s divided by the baseline's. `÷{first_size // 1000}k` columns: the figure at N "
              f"divided by the same figure at N={first_size:,}. Errors: non-2xx answers, socket errors and timeouts "
@@ -717,6 +767,9 @@ def main():
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measurement")
+    parser.add_argument("--slices", type=int, default=5,
+                        help="W1/W2 (compared with bare Flask): the gateway and bare Flask measured in turn, in this "
+                             "many slices each (1: one after the other)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (W5 and W7 use fewer)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--scim2-max-users", type=int, default=100_000,
