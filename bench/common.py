@@ -103,6 +103,18 @@ class Server:
         except OSError:
             return []
 
+    def cpu_seconds(self):
+        """CPU time (user and system) the workers have used so far, in seconds."""
+        total = 0
+        for pid in self.workers():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rpartition(")")[2].split()  # from field 3 (state) on: utime is field 14, stime 15
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mb(self):
         """Peak resident set size (VmHWM) of each worker, in MiB."""
         peaks = []

@@ -6,10 +6,16 @@ Seeds the users into a fresh SQLite database (or --database-url), starts the
 gateway and the baseline (bench/bare_app.py) with the same gunicorn settings
 (gunicorn.conf.py), drives both with wrk from a separate process, and prints
 requests/s, p50 and p99 latency and the ratio to the baseline.
+
+It also prints the CPU time each request cost the server's workers and wrk: on a
+machine where both share the cores, the ratio to the baseline is about the ratio
+of these sums, and the baseline's shows what a request costs before any of the
+gateway's own work (gunicorn, the sockets, Flask).
 """
 import argparse
 import json
 import random
+import resource
 import secrets
 import sys
 import tempfile
@@ -34,6 +40,21 @@ def check(server, token, attribute, value):
         body = json.loads(response.read())
     if body["totalResults"] != 1:
         raise SystemExit(f"filter {attribute} eq {value!r} found {body['totalResults']} users, expected 1")
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has been waited for
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured(server, env, args):
+    """wrk's figures, with the CPU time per request of the server's workers and of wrk."""
+    workers, wrk = server.cpu_seconds(), _children_cpu()
+    figures = run_wrk(server.url, SCRIPT, env, args.duration, args.connections)
+    requests = max(1, figures["requests"])
+    figures["worker_us"] = (server.cpu_seconds() - workers) / requests * 1e6
+    figures["wrk_us"] = (_children_cpu() - wrk) / requests * 1e6
+    return figures
 
 
 def main():
@@ -66,18 +87,20 @@ def main():
             if target == "app:app":
                 check(server, token, "userName", okta_body(sample[0])["userName"].upper())
             run_wrk(server.url, SCRIPT, env, duration=3, connections=args.connections)  # warm-up
-            rows.append((label, run_wrk(server.url, SCRIPT, env, args.duration, args.connections)))
+            rows.append((label, measured(server, env, args)))
         finally:
             server.stop()
 
     baseline = rows[0][1]["rps"]
     print(f"\nGET /scim/v2/Users?filter=userName eq \"...\"  users={args.users}  "
           f"connections={args.connections}  duration={args.duration}s  {time.strftime('%Y-%m-%d')}")
-    print("| server | requests/s | p50 ms | p99 ms | errors | ratio to baseline |")
-    print("|---|---|---|---|---|---|")
+    print("| server | requests/s | p50 ms | p99 ms | errors | ratio to baseline | CPU µs per request: "
+          "workers + wrk |")
+    print("|---|---|---|---|---|---|---|")
     for label, figures in rows:
         print(f"| {label} | {figures['rps']:.0f} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} | "
-              f"{figures['errors'] + figures['non2xx']} | {figures['rps'] / baseline:.2f} |")
+              f"{figures['errors'] + figures['non2xx']} | {figures['rps'] / baseline:.2f} | "
+              f"{figures['worker_us']:.0f} + {figures['wrk_us']:.0f} |")
 
 
 if __name__ == "__main__":
