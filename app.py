@@ -4,6 +4,7 @@ import os
 
 import peewee
 from flask import Flask, jsonify, request
+from flask.sessions import NullSession, SessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
@@ -110,12 +111,27 @@ def _scim_error_handlers(app, settings):
         return jsonify({"code": 13, "message": "An internal error occurred"}), 500
 
 
+class _NoSessions(SessionInterface):
+    """No cookie sessions: every caller presents a bearer token. Flask's default interface builds
+    a fresh NullSession on every request; one, which refuses any write, serves them all."""
+
+    _null = NullSession()
+
+    def open_session(self, app, request):
+        return self._null
+
+    def save_session(self, app, session, response):
+        pass
+
+
 class GatewayFlask(Flask):
     """Flask, asking once per view or hook (not on every call) whether it is a coroutine.
 
     Flask's ensure_sync, its documented override point, inspects each function each time
     it calls it: five times per request here, and this gateway has no async views.
     """
+
+    session_interface = _NoSessions()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

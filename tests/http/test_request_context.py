@@ -1,6 +1,7 @@
 """Security headers and request ids on every response, whichever API answers."""
 import logging
 
+import flask
 import pytest
 
 
@@ -47,3 +48,14 @@ def test_each_security_header_is_sent_once_and_a_routes_own_cache_control_wins(c
     assert response.headers["X-Request-Id"] == "once-1"
     if path == "/oauth/v2/keys":  # the JWKS may be cached for a minute (it sets its own Cache-Control)
         assert "max-age" in response.headers["Cache-Control"]
+
+
+def test_no_request_opens_a_cookie_session(app, scim):
+    # Bearer tokens only: no answer sets a cookie, and a session refuses to be written.
+    scim.create_user("cookie@example.com")
+    for response in (scim.get("/Users"), scim.get("/Users?filter=userName eq \"cookie@example.com\"")):
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with app.test_request_context("/scim/v2/Users"):
+        app.preprocess_request()
+        with pytest.raises(RuntimeError, match="session is unavailable"):
+            flask.session["user"] = "x"
