@@ -11,7 +11,7 @@ import secrets
 import peewee as pw
 
 from .credential_tables import AccessToken, MachineKey, MachineSecret
-from .db import PreparedQuery
+from .db import PreparedQuery, storable
 from .ids import new_id
 from .search import fold
 from .tables import User, UserState, UserType, utcnow
@@ -34,15 +34,6 @@ def usable(user) -> bool:
     return user is not None and user.state in USABLE_STATES
 
 
-def _can_be_stored(name):
-    """Whether a name from a client (a client_id, an assertion's kid) could name a row at all.
-
-    None of ours holds a NUL character (PostgreSQL cannot store one, and its driver refuses to
-    send one in a query), so a name with one names nothing.
-    """
-    return bool(name) and "\x00" not in name
-
-
 def client_by_client_id(client_id):
     """(machine user, its MachineSecret or None) for a client_id, or None.
 
@@ -50,7 +41,7 @@ def client_by_client_id(client_id):
     userName, unique per organisation); a userName held in two organisations
     names no single client, and then the user id works as client_id.
     """
-    if not _can_be_stored(client_id) or len(client_id) > 200:
+    if not client_id or not storable(client_id, User.username_key.max_length):
         return None
     base = (User.select(User, MachineSecret)
             .join(MachineSecret, pw.JOIN.LEFT_OUTER, on=(MachineSecret.user == User.id), attr="secret_row")
@@ -71,7 +62,7 @@ def machine_user(user_id):
 
 def valid_key(user_id, key_id):
     """The unexpired machine key key_id of user_id, or None."""
-    if not _can_be_stored(key_id):
+    if not storable(key_id, MachineKey.id.max_length):
         return None
     return MachineKey.get_or_none((MachineKey.id == key_id) & (MachineKey.user == user_id)
                                   & (MachineKey.expires_at > utcnow()))

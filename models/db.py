@@ -107,6 +107,21 @@ def drop_connection():
         db.obj._state.reset()
 
 
+def storable(text, max_length):
+    """A string both databases take as a parameter: no NUL, no lone surrogate, not too long.
+
+    A value from a client that is not one can name no row, and PostgreSQL's driver would
+    refuse it in a query (a 500) rather than find nothing.
+    """
+    if not isinstance(text, str) or len(text) > max_length or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_postgres():
     return isinstance(db.obj, peewee.PostgresqlDatabase)
 

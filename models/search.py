@@ -10,7 +10,7 @@ import operator
 
 import peewee as pw
 
-from .db import marker, prepared_rows
+from .db import marker, prepared_rows, storable
 from .errors import InvalidArgument
 from .predicates import TRUE, And, AnyOf, Compare, Const, Not, Or, Present
 from .tables import Group, GroupMember, Org, User, UserAttr, UserCount, UserMetadata
@@ -545,7 +545,7 @@ class Listing:
 
     def parse_key(self, raw):
         """The key from dump_key's JSON, strictly checked against the column; InvalidArgument otherwise."""
-        if not (isinstance(raw, list) and len(raw) == 2 and _storable(raw[1], self.table.id.max_length)
+        if not (isinstance(raw, list) and len(raw) == 2 and storable(raw[1], self.table.id.max_length)
                 and raw[1]):
             raise InvalidArgument("malformed key")
         value, row_id = raw
@@ -566,20 +566,9 @@ class Listing:
         elif isinstance(column, pw.IntegerField) and isinstance(value, int) and not isinstance(value, bool):
             if -2**63 <= value < 2**63:
                 return value, row_id
-        elif isinstance(column, pw.CharField) and _storable(value, column.max_length):
+        elif isinstance(column, pw.CharField) and storable(value, column.max_length):
             return value, row_id
         raise InvalidArgument("malformed key")
-
-
-def _storable(text, max_length):
-    """A string both databases take as a parameter: no NUL, no lone surrogate, not too long."""
-    if not isinstance(text, str) or len(text) > max_length or "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _listing(table, condition, sort_fields, sort, ascending):

@@ -395,7 +395,8 @@ def test_only_the_token_service_is_rate_limited(client, machine, mgmt):
 
 
 def test_a_nul_character_in_a_client_id_or_a_kid_names_no_client(client, machine):
-    # PostgreSQL's driver refuses a NUL in a query: these must be refused as unknown, never a 500.
+    # PostgreSQL's driver refuses a NUL (or text that is no UTF-8) in a query: these must be
+    # refused as unknown, never a 500.
     machine.new_secret()
     nul_name = machine.user_name + "\x00"
     for endpoint in ("/oauth/v2/token", "/oauth/v2/revoke", "/oauth/v2/introspect"):
@@ -405,5 +406,6 @@ def test_a_nul_character_in_a_client_id_or_a_kid_names_no_client(client, machine
                                               "client_id": nul_name, "client_secret": machine.secret})
         assert in_form.status_code in (400, 401) and in_form.get_json()["error"] == "invalid_client", in_form.get_json()
     key_file = machine.new_key()
-    signed = assertion(key_file, header={"alg": "RS256", "kid": key_file["keyId"] + "\x00"})
-    assert_oauth_error(machine.jwt_profile(signed), 400, "invalid_grant")
+    for kid in (key_file["keyId"] + "\x00", key_file["keyId"] + "\ud800"):  # (a lone surrogate: no UTF-8)
+        signed = assertion(key_file, header={"alg": "RS256", "kid": kid})
+        assert_oauth_error(machine.jwt_profile(signed), 400, "invalid_grant")
