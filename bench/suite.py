@@ -454,7 +454,7 @@ class Runner:
         for target in live:
             if self.args.warmup:
                 self.wrk(target, workload, lines, self.args.warmup)
-        each = max(1, round(self.args.duration / self.args.slices))
+        each = slice_seconds(self.args)
         slices = {target.name: [] for target in live}
         for _ in range(self.args.slices):
             for target in live:
@@ -486,6 +486,11 @@ class Runner:
         else:
             result["scim2"] = {"na": workload.scim2_reason or "not supported"}
         return result
+
+
+def slice_seconds(args):
+    """How long each slice of a measurement in turn lasts (wrk takes whole seconds)."""
+    return max(1, round(args.duration / args.slices))
 
 
 def combined(parts, connections, duration):
@@ -689,7 +694,7 @@ def report(args, kind, entries, meta):
              f"{args.duration} s per measurement after {args.warmup} s of warm-up, `c` connections "
              f"(W5: 2, one per worker, W7: 1, one IdP pushing a group's changes in order)."
              + (f" W1 and W2: the gateway and bare Flask measured in turn, {args.slices} slices of "
-                f"{max(1, round(args.duration / args.slices))} s each (requests/s over all of them; p50 and p99 the "
+                f"{slice_seconds(args)} s each (requests/s over all of them; p50 and p99 the "
                 "median of the slices')." if args.slices > 1 else ""), "",
              "Figures: requests/s, p50 and p99 in ms. Baselines as `req/s / p50 ms`. `×bare` and `×scim2` are the "
              f"gateway's requests/s divided by the baseline's. `÷{first_size // 1000}k` columns: the figure at N "
