@@ -357,7 +357,10 @@ def _replace_loaded(user, data, editor):
     last = meta_last or last
     if last is None:
         return user
-    if scim_changed or User.email in changed_fields or User.phone in changed_fields:
+    # Compared by name: `field in list` would compare peewee fields with ==, which
+    # builds an always-true SQL expression (and rewrote the search rows on every change).
+    changed_names = {field.name for field in changed_fields}
+    if scim_changed or "email" in changed_names or "phone" in changed_names:
         reindex(user)
     _touch(user, last)
     _save(user, changed_fields + [User.sequence, User.changed_at])
