@@ -7,15 +7,7 @@ from .tables import Event, utcnow
 
 def append(aggregate_type, aggregate_id, org_id, event_type, editor_id, payload=None, at=None):
     """Append one event inside the caller's transaction; returns it (id = sequence)."""
-    return Event.create(
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        org_id=org_id,
-        type=event_type,
-        editor_id=editor_id,
-        created_at=at or utcnow(),
-        payload=json.dumps(payload or {}, separators=(",", ":"), default=str),
-    )
+    return append_many(aggregate_type, aggregate_id, org_id, editor_id, [(event_type, payload)], at)[0]
 
 
 def append_many(aggregate_type, aggregate_id, org_id, editor_id, planned, at=None):

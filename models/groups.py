@@ -9,7 +9,7 @@ import dataclasses
 import peewee as pw
 
 from . import events
-from .db import is_postgres, prepared_rows, transaction
+from .db import load_row, prepared_rows, save_fields, transaction
 from .errors import AlreadyExists, InvalidArgument, NotFound, VersionMismatch
 from .ids import new_id
 from .search import fold
@@ -138,13 +138,13 @@ def _replace_members(group, user_ids, editor):
 
 def _touch(group, event):
     group.sequence, group.changed_at = event.id, event.created_at
-    group.save(only=[Group.sequence, Group.changed_at])
+    save_fields(group, [Group.sequence, Group.changed_at])
 
 
 def _save_names(group):
     try:
         with transaction():  # a savepoint, so a clash leaves the outer transaction usable
-            group.save(only=[Group.display_name, Group.display_name_key, Group.external_id])
+            save_fields(group, [Group.display_name, Group.display_name_key, Group.external_id])
     except pw.IntegrityError:
         raise _already_exists() from None
 
@@ -171,20 +171,15 @@ def create_group(org_id, display_name, editor, *, external_id=None, member_ids=(
 
 def _load(org_id, group_id, expected_versions=None):
     """The group, locked for writing, at one of the expected versions (an If-Match list; None: any)."""
-    query = Group.select().where((Group.id == group_id) & (Group.org == org_id))
-    if is_postgres():
-        query = query.for_update()
-    group = query.first()
-    if group is None:
-        raise _not_found()
+    group = get_group(org_id, group_id, lock=True)
     if expected_versions is not None and group.version not in expected_versions:
         raise VersionMismatch(f"the group is at version {group.version}, not one of those expected",
                               "GROUP-Version", "Errors.Group.VersionMismatch")
     return group
 
 
-def get_group(org_id, group_id):
-    group = Group.select().where((Group.id == group_id) & (Group.org == org_id)).first()
+def get_group(org_id, group_id, *, lock=False):
+    group = load_row(Group, org_id, group_id, lock=lock)
     if group is None:
         raise _not_found()
     return group

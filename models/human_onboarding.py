@@ -9,7 +9,7 @@ import dataclasses
 from . import events, notifications
 from .auth_factors import passwordless_code
 from .contact import normal_email, normal_phone
-from .db import transaction
+from .db import save_fields, transaction
 from .errors import AlreadyExists, InvalidArgument
 from .mgmt_tables import IdpLink
 from .password_import import check_hash
@@ -115,7 +115,7 @@ def add_human(org_id, data: HumanInput, editor, setup: Onboarding | None = None,
             user.state = UserState.INITIAL
         if last is not None:
             user.sequence, user.changed_at = last.id, last.created_at
-        user.save(only=[User.state, User.sequence, User.changed_at])
+        save_fields(user, [User.state, User.sequence, User.changed_at])
         return Created(user, last or _last_event(user), *passwordless)
 
 

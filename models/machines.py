@@ -2,7 +2,7 @@
 import peewee as pw
 
 from . import events
-from .db import transaction
+from .db import save_fields, transaction
 from .errors import InvalidArgument, user_already_exists
 from .ids import new_id
 from .search import fold
@@ -26,7 +26,7 @@ def create_machine(org_id, username, name, editor, *, description=None, access_t
             event = events.append("user", user.id, org_id, "user.machine.added", editor,
                                   {"userName": username, "name": name}, at=now)
             user.sequence = event.id
-            user.save(only=[User.sequence])
+            save_fields(user, [User.sequence])
             return user
     except pw.IntegrityError as error:
         if is_username_clash(error):

@@ -10,7 +10,7 @@ import re
 import peewee as pw
 
 from . import events
-from .db import transaction
+from .db import save_fields, transaction
 from .errors import AlreadyExists, InvalidArgument, NotFound
 from .ids import new_id
 from .tables import Org, utcnow
@@ -55,7 +55,7 @@ def assign_missing_domains():
         if Org.select().where(Org.domain == domain).exists():
             domain = f"{_fallback_label(org.id)}.{_instance_domain}"
         org.domain = domain
-        org.save(only=[Org.domain])
+        save_fields(org, [Org.domain])
 
 
 def default_org():
@@ -89,7 +89,7 @@ def create_org(name, editor, *, is_default=False):
             event = events.append("org", org.id, org.id, "org.added", editor, {"name": name, "domain": domain},
                                   at=now)
             org.sequence = event.id
-            org.save(only=[Org.sequence])
+            save_fields(org, [Org.sequence])
             return org
     except pw.IntegrityError:  # a concurrent create of the same name
         raise _org_exists() from None

@@ -3,7 +3,7 @@
 SCIM-only attributes are metadata under urn:zitadel:scim:, so changing one
 here re-indexes the user for SCIM filters in the same transaction.
 """
-from .db import transaction
+from .db import save_fields, transaction
 from .errors import FailedPrecondition, InvalidArgument, NotFound
 from .predicates import and_
 from .search import metadata_condition
@@ -33,7 +33,7 @@ def _apply(user, changes, editor):
     if scim_changed:
         reindex(user)
     user.sequence, user.changed_at = last.id, last.created_at
-    user.save(only=[type(user).sequence, type(user).changed_at])
+    save_fields(user, [type(user).sequence, type(user).changed_at])
     return last
 
 

@@ -10,7 +10,7 @@ import json
 import peewee as pw
 
 from . import events
-from .db import insert_rows, is_postgres, prepared_rows, transaction
+from .db import insert_rows, load_row, prepared_rows, save_fields, transaction
 from .errors import AlreadyExists, InvalidArgument, VersionMismatch, user_already_exists, user_not_found
 from .groups import leave_all_groups
 from .ids import new_id
@@ -151,8 +151,7 @@ def reindex(user):
     filters on emails find every user.
     """
     UserAttr.delete().where(UserAttr.user == user.id).execute()
-    stored = UserMetadata.select(UserMetadata.key, UserMetadata.value).where(UserMetadata.user == user.id)
-    rows = index_rows(user, ((meta.key, bytes(meta.value)) for meta in stored))
+    rows = index_rows(user, metadata_of([user.id])[user.id].items())
     if rows:
         UserAttr.insert_many(rows).execute()
 
@@ -175,12 +174,7 @@ def _touch(user, event):
 
 
 def _load(org_id, user_id, *, lock=True, not_found_id="COMMAND-3M9ds"):
-    query = User.select().where((User.id == user_id) & (User.org == org_id))
-    # SQLite write transactions are already serialised (BEGIN IMMEDIATE);
-    # PostgreSQL needs the row lock so that concurrent writers queue up.
-    if lock and is_postgres():
-        query = query.for_update()
-    user = query.first()
+    user = load_row(User, org_id, user_id, lock=lock)
     if user is None:
         raise user_not_found(not_found_id)
     return user
@@ -197,10 +191,7 @@ def _check_version(user, expected_versions):
 
 def _write_metadata(user, metadata, editor, replace_prefix=None):
     """Set the given keys (None value = remove); with replace_prefix, drop other keys under it."""
-    current = {
-        m.key: bytes(m.value)
-        for m in UserMetadata.select(UserMetadata.key, UserMetadata.value).where(UserMetadata.user == user.id)
-    }
+    current = metadata_of([user.id])[user.id]
     changes = {k: v for k, v in metadata.items() if current.get(k) != v}
     if replace_prefix is not None:
         for key in current:
@@ -236,7 +227,7 @@ def profile_payload(columns):
 
 def _save(user, fields):
     try:
-        user.save(only=fields)
+        save_fields(user, fields)
     except pw.IntegrityError as error:
         if is_username_clash(error):
             raise user_already_exists() from None
@@ -392,10 +383,7 @@ def delete_user(org_id, user_id, editor, *, expected_versions=None, only_type=No
 
 
 def get_user(org_id, user_id, *, not_found_id="QUERY-Dfbg2"):
-    user = User.select().where((User.id == user_id) & (User.org == org_id)).first()
-    if user is None:
-        raise user_not_found(not_found_id)
-    return user
+    return _load(org_id, user_id, lock=False, not_found_id=not_found_id)
 
 
 def metadata_of(user_ids):

@@ -1,14 +1,17 @@
 """models.db.prepared_rows: SQL built once per shape, values bound per run, against a real database."""
+import datetime
 import uuid
 
+import peewee
 import pytest
 
 from models import db as db_module
-from models.db import db, marker, prepared_rows
+from models.db import db, load_row, marker, prepared_rows, save_fields
+from models.groups import create_group
 from models.orgs import create_org
 from models.predicates import And, Compare, Not, Or, and_
 from models.search import search_users
-from models.tables import Org, User, UserMetadata, UserState, UserType
+from models.tables import Group, Org, User, UserMetadata, UserState, UserType, utcnow
 from models.users import create_human
 from scim.casting import from_scim
 from scim.validation import validate_user
@@ -227,3 +230,38 @@ def test_blob_values_come_back_as_the_driver_gives_them(org):
         expected = list(query(users["bob"]))
         assert rows == expected and [type(v) for _, v in rows] == [type(v) for _, v in expected]
         assert b"\x00\xffraw" in [bytes(v) for _, v in rows]
+
+
+def test_load_row_gives_what_peewee_gives_within_its_org_only(org):
+    org_id, users = org
+    with db.connection_context():
+        other = create_org(f"prepared-other-{uuid.uuid4().hex[:10]}", editor=None).id
+        group = create_group(org_id, f"team-{uuid.uuid4().hex[:6]}", editor=None)
+        for lock in (False, True, False):  # a second run goes through the prepared statement
+            user = load_row(User, org_id, users["ann"], lock=lock)
+            expected = User.get_by_id(users["ann"])
+            assert user.__data__ == expected.__data__
+            assert {k: type(v) for k, v in user.__data__.items()} == {k: type(v) for k, v in expected.__data__.items()}
+            assert load_row(Group, org_id, group.id, lock=lock).__data__ == Group.get_by_id(group.id).__data__
+            assert load_row(User, other, users["ann"], lock=lock) is None
+            assert load_row(Group, other, group.id, lock=lock) is None
+            assert load_row(User, org_id, "no-such-user", lock=lock) is None
+
+
+def test_save_fields_writes_the_named_fields_only_as_peewee_stores_them(org):
+    org_id, users = org
+    with db.connection_context():
+        user = load_row(User, org_id, users["bob"])
+        later = utcnow() + datetime.timedelta(days=3, microseconds=7)
+        user.state, user.changed_at, user.email_verified = UserState.INACTIVE, later, True
+        user.display_name, user.sequence = "not saved", 12345
+        save_fields(user, [User.state, User.changed_at, User.email_verified])
+        stored = User.get_by_id(users["bob"])
+        assert (stored.state, stored.changed_at, stored.email_verified) == (UserState.INACTIVE, later, True)
+        assert type(stored.email_verified) is bool and stored.display_name != "not saved"
+        assert stored.sequence != 12345
+        assert User.get_by_id(users["ann"]).state != UserState.INACTIVE  # one row: the one saved
+        # A database refusal is peewee's error, as from save(): callers map a clash to a 409.
+        user.username_key = User.get_by_id(users["ann"]).username_key
+        with pytest.raises(peewee.IntegrityError), db.atomic():
+            save_fields(user, [User.username_key])
