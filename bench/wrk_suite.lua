@@ -6,6 +6,7 @@
 --                 requests that must not be replayed (signed assertions); past the end it wraps
 --                 around and counts the request as "exhausted";
 --                 "cycle": the same walk through the lines, wrapping around silently (add, remove, ...)
+-- BENCH_OFFSET    for "cycle": requests of the walk already made by earlier runs (it goes on from there)
 -- BENCH_UNIQUE    when "1", every "{{n}}" in the path and body becomes a value unique to the request
 -- BENCH_NONCE     part of that unique value, different for every wrk run
 -- BENCH_AUTH      Authorization header value (optional); BENCH_CONTENT_TYPE: Content-Type of bodies
@@ -38,7 +39,10 @@ function init(args)
   end
   if os.getenv("BENCH_AUTH") then headers["Authorization"] = os.getenv("BENCH_AUTH") end
   if os.getenv("BENCH_CONTENT_TYPE") then headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") end
-  position = (tid or 0) + 1
+  local offset = tonumber(os.getenv("BENCH_OFFSET") or "0")
+  if order ~= "cycle" then offset = 0 end
+  -- a multiple of the stride, so that each thread keeps its own lines (t, t+T, ...)
+  position = ((offset - offset % stride) + (tid or 0)) % #lines + 1
   math.randomseed(os.time() + (tid or 0) * 7919)
 end
 

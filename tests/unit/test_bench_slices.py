@@ -1,5 +1,8 @@
-"""bench.suite: a measurement taken in slices (the gateway and bare Flask in turn) adds up as one."""
-from bench.suite import combined
+"""bench.suite: a measurement taken in slices (the gateway and bare Flask in turn) adds up as one;
+W4's walk changes a state on every request."""
+import json
+
+from bench.suite import combined, state_change_lines
 
 
 def test_slices_add_up_to_one_measurement():
@@ -17,3 +20,10 @@ def test_slices_add_up_to_one_measurement():
 def test_no_answer_in_any_slice_is_not_a_figure():
     parts = [{"requests": 0, "seconds": 2.0, "p50_ms": 0.0, "p99_ms": 0.0}] * 2
     assert "na" in combined(parts, connections=8, duration=4)
+
+
+def test_w4_changes_each_users_state_on_every_request_of_its_walk():
+    lines = state_change_lines(["/u/1", "/u/2", "/u/3"])
+    assert [(path, json.loads(body)["Operations"][0]["value"]["active"]) for _, path, body in lines] == [
+        ("/u/1", False), ("/u/2", False), ("/u/3", False), ("/u/1", True), ("/u/2", True), ("/u/3", True)]
+    assert {method for method, _, _ in lines} == {"PATCH"}
