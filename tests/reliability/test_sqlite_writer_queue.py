@@ -112,3 +112,39 @@ def test_a_failed_transaction_releases_the_lock_and_keeps_nothing(database):
     _insert_in_thread(database, 2, done).join(2)
     assert done.is_set()
     assert [r.n for r in Row.select()] == [2]
+
+
+def test_writers_checkpoint_now_and_then_once_the_lock_is_free(database, monkeypatch):
+    """SQLite's own checkpoint runs inside a commit, with every other writer waiting (models.db._queued)."""
+    monkeypatch.setattr(db_module, "_CHECKPOINT_EVERY", 3)
+    monkeypatch.setattr(db_module._writer_locks, "writes", 0, raising=False)
+    probe = open(f"{database.database}{WRITER_LOCK_SUFFIX}", "a")  # noqa: SIM115 - closed below
+    seen = []
+
+    def lock_is_free():
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return True
+
+    database.connection().set_trace_callback(
+        lambda sql: seen.append(lock_is_free()) if "wal_checkpoint" in sql else None)
+    for n in range(7):
+        with write_transaction(database):
+            Row.create(n=n)
+    database.connection().set_trace_callback(None)
+    probe.close()
+    assert seen == [True, True]  # after the 3rd and the 6th, with no writer holding the lock
+    assert Row.select().count() == 7
+
+
+def test_sqlite_leaves_its_own_checkpoint_for_a_wal_much_larger_than_its_default(tmp_path):
+    bound = db_module.db.obj
+    database = db_module.open_database(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        assert database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 10_000
+    finally:
+        database.close()
+        db_module.db.initialize(bound)  # (open_database binds the shared proxy)
