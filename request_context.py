@@ -76,14 +76,21 @@ def configure_logging(level):
 
 def install(app):
     @app.before_request
-    def refuse_nul():
+    def refuse_unreadable_urls():
+        # Each API renders these 400s in its own error format. Read from the raw environ:
         # PostgreSQL cannot store NUL characters; one in a path or query would reach the driver
-        # as a string it refuses. Each API renders this 400 in its own error format.
-        # Read from the raw environ: a NUL reaches the decoded path or query only as itself or as %00.
+        # as a string it refuses, and it reaches the decoded path or query only as itself or as %00.
         environ = request.environ
         query = environ.get("QUERY_STRING", "")
         if "\x00" in environ.get("PATH_INFO", "") or "%00" in query or "\x00" in query:
             abort(400, description="NUL characters are not allowed in URLs")
+        # Werkzeug decodes the raw query string as UTF-8 and raises on anything else (a 500);
+        # percent-escaped bytes are fine, only raw ones can be invalid.
+        if not query.isascii():
+            try:
+                query.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                abort(400, description="the query string is not valid UTF-8")
 
     app.wsgi_app = _Hardened(app.wsgi_app)
 
