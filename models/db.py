@@ -257,6 +257,15 @@ def _unchanged_types(field):
     return _UNCHANGED.get(type(field), ())
 
 
+def _stored(field, kinds, value):
+    """value as field.db_value gives it, calling db_value only where it can change it (kinds: _unchanged_types)."""
+    return value if value is None or type(value) in kinds else field.db_value(value)
+
+
+def _quote(database, name):
+    return peewee.quote((name,), database.quote)
+
+
 @functools.lru_cache(maxsize=256)
 def _insert_statement(model, names, returning, database):
     """The parts of insert_rows' statement for these columns, built once."""
@@ -268,13 +277,9 @@ def _insert_statement(model, names, returning, database):
     ordered = [fields[name] for name in fields if name in names]
     # db_value only where it can change the value: most are plain strings or None.
     unchanged = [_unchanged_types(field) for field in ordered]
-
-    def quote(name):
-        return peewee.quote((name,), database.quote)
-
-    table = quote(model._meta.table_name)
-    columns = ", ".join(quote(field.column_name) for field in ordered)
-    suffix = f" RETURNING {quote(fields[returning].column_name)}" if returning else ""
+    table = _quote(database, model._meta.table_name)
+    columns = ", ".join(_quote(database, field.column_name) for field in ordered)
+    suffix = f" RETURNING {_quote(database, fields[returning].column_name)}" if returning else ""
     return ordered, unchanged, table, columns, suffix
 
 
@@ -304,9 +309,7 @@ def insert_rows(model, rows, returning=None):
                 value = row[field.name]
             else:
                 value = field.default() if callable(field.default) else field.default
-            if value is not None and type(value) not in kinds:
-                value = field.db_value(value)
-            record.append(value)
+            record.append(_stored(field, kinds, value))
         values.append(tuple(record))
     cursor = database.cursor()
     # The driver's errors as peewee's (IntegrityError...), as every other statement raises them.
@@ -332,12 +335,9 @@ def _update_statement(model, names, database):
     fields = model._meta.fields
     ordered = [fields[name] for name in names]
     key = model._meta.primary_key
-
-    def quote(name):
-        return peewee.quote((name,), database.quote)
-
-    assignments = ", ".join(f"{quote(field.column_name)} = {database.param}" for field in ordered)
-    sql = f"UPDATE {quote(model._meta.table_name)} SET {assignments} WHERE {quote(key.column_name)} = {database.param}"
+    assignments = ", ".join(f"{_quote(database, field.column_name)} = {database.param}" for field in ordered)
+    sql = (f"UPDATE {_quote(database, model._meta.table_name)} SET {assignments} "
+           f"WHERE {_quote(database, key.column_name)} = {database.param}")
     return sql, [(field, _unchanged_types(field)) for field in (*ordered, key)]
 
 
@@ -349,10 +349,7 @@ def save_fields(instance, fields):
     """
     database = db.obj
     sql, converters = _update_statement(type(instance), tuple(field.name for field in fields), database)
-    values = []
-    for field, kinds in converters:
-        value = instance.__data__.get(field.name)
-        values.append(value if value is None or type(value) in kinds else field.db_value(value))
+    values = [_stored(field, kinds, instance.__data__.get(field.name)) for field, kinds in converters]
     with peewee.__exception_wrapper__:
         database.cursor().execute(sql, values)
     instance._dirty.difference_update(field.name for field in fields)
