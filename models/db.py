@@ -59,8 +59,8 @@ def open_database(url):
             # Every write transaction takes the write lock up front, so two
             # workers never deadlock upgrading a read lock to a write lock.
             lock_type="IMMEDIATE",
+            # (No journal_mode: the WAL mode is kept in the file, and set by migrate().)
             pragmas={
-                "journal_mode": "wal",
                 "synchronous": "normal",
                 "foreign_keys": 1,
                 "busy_timeout": _BUSY_TIMEOUT_MS,
@@ -237,10 +237,25 @@ def schema_lock(database):
 
 def migrate(database):
     """Bring the schema up to date; call with schema_lock held."""
+    if isinstance(database, peewee.SqliteDatabase):
+        _use_wal(database)
     applied = Runner(database, directory=str(MIGRATIONS_DIR)).up()
     for name in applied:
         log.info("applied migration %s", name)
     return applied
+
+
+def _use_wal(database):
+    """Put a SQLite database in WAL mode (readers beside the writer); the file keeps it.
+
+    Here, under the schema lock, rather than as a pragma of every new connection: the
+    switch takes an exclusive lock, and two connections asking for it at once deadlock,
+    one of them failing at once whatever the busy timeout. gunicorn boots its workers
+    together, and a worker failing to start stops the whole server.
+    """
+    mode = database.execute_sql("PRAGMA journal_mode = wal").fetchone()[0]
+    if mode != "wal" and database.database != ":memory:":
+        log.warning("SQLite kept journal mode %s instead of WAL: readers will wait for writers", mode)
 
 
 # Value types that each plain field type's db_value returns unchanged.
