@@ -423,6 +423,7 @@ class _Built:
     sql: str
     params: list
     slots: list  # for each parameter, the index of the value bound there, or None (a constant)
+    in_order: bool = False  # the parameters are the values, in order (most statements): bound as given
     # For the other shapes (joins): what peewee's row reader works out from the first result's
     # columns (which fields, which converters), the same for every run; peewee would redo it on each.
     reader_state: dict | None = None
@@ -441,7 +442,7 @@ def _prepare(database, build, count):
     slots = [markers.index(param) if isinstance(param, str) and param in markers else None for param in params]
     if {slot for slot in slots if slot is not None} != set(range(count)):
         return _UNPREPARABLE
-    return _Built(database, query, sql, params, slots)
+    return _Built(database, query, sql, params, slots, in_order=slots == list(range(count)))
 
 
 # Field types whose python_value gives back, unchanged, what either driver returns for a value
@@ -540,7 +541,10 @@ def prepared_rows(shape, build, values, unprepared=None):
         _statements.put(key, built)
     if built is _UNPREPARABLE:
         return list(direct())
-    bound = [param if slot is None else values[slot] for param, slot in zip(built.params, built.slots, strict=True)]
+    if built.in_order:
+        bound = values
+    else:
+        bound = [param if slot is None else values[slot] for param, slot in zip(built.params, built.slots, strict=True)]
     return _read(built, database.execute_sql(built.sql, bound))
 
 

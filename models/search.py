@@ -371,7 +371,6 @@ def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=No
     fields: the names of the fields to read (all when None); the rows leave the others unset.
     """
     table = where.table
-    columns = [table._meta.fields[name] for name in fields] if fields else []
     reverse, skip, take = False, offset or 0, limit
     if count and skip and limit:
         # A deep page needs the total anyway; past the middle, skipping from the far end
@@ -384,7 +383,8 @@ def _page(where, sort_fields, *, sort, ascending, offset, limit, count, total=No
             reverse, take = True, min(limit, total - skip)
             skip = max(total - skip - limit, 0)
 
-    def page(condition, markers):
+    def page(condition, markers):  # (run only when the statement is built)
+        columns = [table._meta.fields[name] for name in fields] if fields else []
         forward, backward = _order(table, sort_fields, sort, ascending)
         if not skip and not reverse:
             rows = table.select(*columns).where(condition).order_by(*forward)

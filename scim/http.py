@@ -84,9 +84,10 @@ def context(permission, *, self_id=None):
     permission None only authenticates. A user acting on its own resource
     (self_id, as /Me does) needs no role.
     """
+    current = g._get_current_object()  # (one context lookup, not four)
     try:
-        principal = g.get("principal") or authenticate(request.headers.get("Authorization"))
-        org_id = g.get("scim_org_in_path") or principal.org_id
+        principal = current.get("principal") or authenticate(request.headers.get("Authorization"))
+        org_id = current.get("scim_org_in_path") or principal.org_id
         if org_id != principal.org_id:
             get_org(org_id)
     except DomainError as error:
@@ -94,7 +95,7 @@ def context(permission, *, self_id=None):
     own = self_id is not None and self_id == principal.user_id and org_id == principal.org_id
     if permission is not None and not own and not has_permission(principal.roles, org_id, permission):
         raise ScimError(403, "No matching permissions found")
-    g.principal = principal
+    current.principal = principal
     return principal, org_id
 
 

@@ -199,3 +199,20 @@ def test_filters_see_display_name_and_name_formatted_where_they_live(scim):
     assert found(scim, 'name.formatted ne "Same"') == ["d-only@example.com", "none@example.com"]
     assert found(scim, "not (name.formatted pr)") == ["d-only@example.com", "none@example.com"]
     assert found(scim, 'name[formatted eq "Same"]') == ["both@example.com", "f-only@example.com"]
+
+
+@pytest.mark.parametrize("stored, read", [
+    ('[{"type": "work", "postalCode": 1180591620717411303425}]', [{"type": "work", "postalCode": 2**70 + 1}]),
+    ('[{"type": "work", "postalCode": "12345678901234567890123"}]',
+     [{"type": "work", "postalCode": "12345678901234567890123"}]),
+    ('[{"type": "work", "locality": "Z\u00fcrich"}]', [{"type": "work", "locality": "Z\u00fcrich"}]),
+])
+def test_a_complex_attribute_set_as_metadata_reads_back_as_stored(client, tenant, scim, stored, read):
+    # Its JSON read exactly, an integer past 64 bits included (a fast reader would make it a float).
+    user = scim.create_user("meta-json@example.com")
+    response = client.post(f"/management/v1/users/{user['id']}/metadata/{PREFIX}addresses", headers=tenant.auth,
+                           json={"value": b64(stored)})
+    assert response.status_code == 200, response.get_json()
+    for resource in (scim.get(f"/Users/{user['id']}").get_json(),
+                     scim.get('/Users?filter=userName eq "meta-json@example.com"').get_json()["Resources"][0]):
+        assert resource["addresses"] == read
