@@ -263,6 +263,8 @@ _UNCHANGED = {
     peewee.CharField: (str,), peewee.TextField: (str,),
     peewee.IntegerField: (int,), peewee.BigIntegerField: (int,), peewee.AutoField: (int,),
     peewee.BooleanField: (bool,), peewee.FloatField: (float,),
+    # peewee wraps bytes in the driver's Binary; both drivers take bytes as a BLOB / bytea as they are.
+    peewee.BlobField: (bytes,),
 }
 
 
