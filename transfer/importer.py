@@ -26,7 +26,7 @@ from scim.casting import from_scim
 from scim.errors import ScimError
 from scim.validation import validate_user
 
-from .readers import BadRecord
+from .readers import BadRecord, JsonLine
 
 
 @dataclasses.dataclass
@@ -89,6 +89,8 @@ def _flush_zitadel(org_id, batch, report):
 
 def _prepare(line, record, settings, policy):
     """Validate one record: ("scim", line, input), ("zitadel", line, input, setup) or ("bad", line, message)."""
+    if isinstance(record, JsonLine):
+        record = record.parse()
     try:
         if isinstance(record, BadRecord):
             raise record

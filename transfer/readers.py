@@ -27,6 +27,26 @@ class BadRecord(Exception):
         return self.message
 
 
+class JsonLine:
+    """A JSON Lines record not parsed yet: whoever validates it parses it (in a large import, a
+    worker process, so that the process writing the batches does not spend its time on JSON)."""
+
+    __slots__ = ("line", "text")
+
+    def __init__(self, line, text):
+        self.line, self.text = line, text
+
+    def __reduce__(self):  # (two strings are all a worker needs)
+        return JsonLine, (self.line, self.text)
+
+    def parse(self):
+        """The record, or a BadRecord when the line is not JSON."""
+        try:
+            return json.loads(self.text)
+        except ValueError as error:
+            return BadRecord(self.line, f"not JSON: {error}")
+
+
 def detect_format(path):
     lowered = str(path).lower()
     if lowered.endswith(".csv"):
@@ -58,7 +78,10 @@ def _csv_record(row):
 
 
 def read(path, fmt=None):
-    """Yield (line number, record) or raise nothing: bad records come as (line, BadRecord)."""
+    """Yield (line number, record) or raise nothing: bad records come as (line, BadRecord).
+
+    A JSON Lines record comes as a JsonLine, to be parsed where it is validated.
+    """
     fmt = fmt or detect_format(path)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         if fmt == "csv":
@@ -67,12 +90,8 @@ def read(path, fmt=None):
                 yield reader.line_num, _csv_record(row)
         elif fmt == "jsonl":
             for number, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    yield number, json.loads(text)
-                except ValueError as error:
-                    yield number, BadRecord(number, f"not JSON: {error}")
+                if text.strip():
+                    yield number, JsonLine(number, text)
         else:
             try:
                 document = json.load(handle)
