@@ -151,9 +151,7 @@ def reindex(user):
     filters on emails find every user.
     """
     UserAttr.delete().where(UserAttr.user == user.id).execute()
-    rows = index_rows(user, metadata_of([user.id])[user.id].items())
-    if rows:
-        UserAttr.insert_many(rows).execute()
+    insert_rows(UserAttr, index_rows(user, metadata_of([user.id])[user.id].items()))
 
 
 def index_rows(user, metadata):
