@@ -8,6 +8,7 @@ object). CSV columns name SCIM attributes (`userName`, `name.givenName`,
 """
 import csv
 import json
+import typing
 
 CSV_SHORTCUTS = {
     "givenname": ("name", "givenName"),
@@ -27,17 +28,12 @@ class BadRecord(Exception):
         return self.message
 
 
-class JsonLine:
+class JsonLine(typing.NamedTuple):
     """A JSON Lines record not parsed yet: whoever validates it parses it (in a large import, a
     worker process, so that the process writing the batches does not spend its time on JSON)."""
 
-    __slots__ = ("line", "text")
-
-    def __init__(self, line, text):
-        self.line, self.text = line, text
-
-    def __reduce__(self):  # (two strings are all a worker needs)
-        return JsonLine, (self.line, self.text)
+    line: int
+    text: str
 
     def parse(self):
         """The record, or a BadRecord when the line is not JSON."""
