@@ -67,7 +67,8 @@ class UserType:
 
 class User(BaseModel):
     id = pw.CharField(primary_key=True, max_length=200)
-    org = pw.ForeignKeyField(Org, backref="users", on_delete="CASCADE")
+    # index=False: (org, username_key) and (org, id) serve org_id lookups (migration 0015).
+    org = pw.ForeignKeyField(Org, backref="users", on_delete="CASCADE", index=False)
     type = pw.SmallIntegerField()
     state = pw.SmallIntegerField()
     username = pw.CharField(max_length=200)
@@ -127,7 +128,8 @@ class User(BaseModel):
 class UserMetadata(BaseModel):
     """ZITADEL user metadata: key -> bytes. SCIM-only attributes live here too."""
 
-    user = pw.ForeignKeyField(User, backref="metadata", on_delete="CASCADE")
+    # index=False: the unique (user, key) serves user_id lookups (migration 0015).
+    user = pw.ForeignKeyField(User, backref="metadata", on_delete="CASCADE", index=False)
     key = pw.CharField(max_length=200)
     value = pw.BlobField()
     created_at = DateTimeField(default=utcnow)
