@@ -14,10 +14,11 @@ import dataclasses
 import json
 
 from .db import insert_rows, prepared_rows, transaction
+from .events import insert_events
 from .ids import new_id
 from .passwords import hash_password
 from .policies import DEFAULT, Complexity, check_against, complexity
-from .tables import Event, User, UserAttr, UserMetadata, UserState, UserType, utcnow
+from .tables import User, UserAttr, UserMetadata, UserState, UserType, utcnow
 from .users import HumanInput, human_columns, index_rows, profile_payload
 
 BATCH = 1000
@@ -97,15 +98,15 @@ def _import_batch(org_id, batch, editor):
                 attrs.append(dict(attr, user=user_id, org_id=org_id))
         if not users:
             return [], skipped
-        for table, rows in ((User, users), (Event, events), (UserMetadata, metadata), (UserAttr, attrs)):
+        # Each imported user has exactly one event: its id is the sequence of the user and of its metadata.
+        sequences = dict(zip((user["id"] for user in users), insert_events(events), strict=True))
+        for row in users:
+            row["sequence"] = sequences[row["id"]]
+        for row in metadata:
+            row["sequence"] = sequences[row["user"]]
+        for table, rows in ((User, users), (UserMetadata, metadata), (UserAttr, attrs)):
             insert_rows(table, rows)
-        ids = [u["id"] for u in users]
-        # Each imported user has exactly one event: its id is the user's sequence.
-        User.update(sequence=Event.select(Event.id).where(Event.aggregate_id == User.id)).where(
-            User.id.in_(ids)).execute()
-        UserMetadata.update(sequence=Event.select(Event.id).where(Event.aggregate_id == UserMetadata.user)).where(
-            UserMetadata.user.in_(ids)).execute()
-    return ids, skipped
+    return [user["id"] for user in users], skipped
 
 
 class _Shadow:

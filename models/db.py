@@ -341,9 +341,16 @@ def insert_rows(model, rows, returning=None):
         if not returning:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {placeholders}", values)
             return []
-        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(values))}{suffix}",
-                       [value for record in values for value in record])
-        return [row[0] for row in cursor.fetchall()]
+        # As many rows per statement as SQLite's limit on bound values allows (32,766 in a default build).
+        limit = database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per_statement = max(1, limit // len(ordered))
+        found = []
+        for start in range(0, len(values), per_statement):
+            part = values[start:start + per_statement]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(part))}{suffix}",
+                           [value for record in part for value in record])
+            found += cursor.fetchall()
+        return [row[0] for row in found]
 
 
 @functools.lru_cache(maxsize=256)

@@ -21,10 +21,18 @@ def append_many(aggregate_type, aggregate_id, org_id, editor_id, planned, at=Non
              "editor_id": editor_id, "created_at": at,
              "payload": json.dumps(payload or {}, separators=(",", ":"), default=str)}
             for event_type, payload in planned]
+    return [Event(id=event_id, **row) for event_id, row in zip(insert_events(rows), rows, strict=True)]
+
+
+def insert_events(rows):
+    """Insert event rows (dicts of Event's fields, payload as JSON text); their ids, in the order of the rows.
+
+    One statement for all of them: a multi-row INSERT numbers its rows in order,
+    so the ids RETURNING gives back, sorted, are the rows' ids.
+    """
     if not has_returning():  # SQLite before 3.35
-        return [Event.create(**row) for row in rows]
-    ids = sorted(insert_rows(Event, rows, returning="id"))
-    return [Event(id=event_id, **row) for event_id, row in zip(ids, rows, strict=True)]
+        return [Event.create(**row).id for row in rows]
+    return sorted(insert_rows(Event, rows, returning="id"))
 
 
 def history(aggregate_id, org_id, *, after=0, limit=None, ascending=False):

@@ -66,6 +66,29 @@ def test_json_list_of_scim_resources_keeps_scim_only_attributes(cli, org, tmp_pa
     assert keys["urn:zitadel:scim:enterprise:department"] == b"Ops"
 
 
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "no-returning"])
+def test_each_imported_user_and_its_metadata_are_at_the_sequence_of_its_one_event(
+        cli, org, tmp_path, returning, monkeypatch):
+    monkeypatch.setattr("models.events.has_returning", lambda: returning)
+    path = tmp_path / "users.jsonl"
+    path.write_text("".join(json.dumps({"userName": f"seq{n}@example.com", "externalId": f"x-{n}",
+                                        "title": f"T{n}"}) + "\n" for n in range(5)))
+    result = run_import(cli, org, path, "--batch", "2", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "created 5, skipped 0 existing, 0 bad" in result.output
+    with db.connection_context():
+        users = list(User.select().where(User.org == org.id))
+        assert len(users) == 5
+        for user in users:
+            (event,) = Event.select().where(Event.aggregate_id == user.id)
+            assert event.type == "user.human.added"
+            assert user.sequence == event.id
+            metadata = list(UserMetadata.select().where(UserMetadata.user == user.id))
+            assert {m.key for m in metadata} >= {"urn:zitadel:scim:externalId"}
+            assert {m.sequence for m in metadata} == {event.id}
+        assert len({user.sequence for user in users}) == 5
+
+
 def test_zitadel_import_bodies_follow_the_import_endpoint_rules(cli, org, tmp_path):
     path = tmp_path / "zitadel.jsonl"
     body = {"userName": "dora", "profile": {"firstName": "Dora", "lastName": "Dunn"},
