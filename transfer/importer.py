@@ -128,12 +128,14 @@ def _chunks(records, size):
 CHUNK = 500
 
 
-def _prepared(records, settings, policy, jobs, chunk_size=None):
+def _prepared(records, settings, policy, jobs, chunk_size=None, batch_size=0):
     """Validated records in file order; with jobs > 1 validation runs in that many processes.
 
-    Validation costs several times the database's work per user, so a large
-    import spreads it over the cores while this process writes. At most
-    2 × jobs chunks are in flight, so memory stays flat for any file size.
+    Validation costs about as much per user as the database's work, so a large
+    import spreads it over the cores while this process writes. A batch's worth
+    of records and 2 × jobs chunks more are in flight: while this process writes
+    one batch, the workers prepare the next (with only 2 × jobs chunks ahead
+    they sat idle through most of each write). Memory stays flat for any file size.
     """
     if jobs <= 1:
         for line, record in records:
@@ -145,9 +147,11 @@ def _prepared(records, settings, policy, jobs, chunk_size=None):
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
         pending = collections.deque()
-        for chunk in _chunks(records, chunk_size or CHUNK):
+        chunk_size = chunk_size or CHUNK
+        ahead = 2 * jobs + -(-batch_size // chunk_size)
+        for chunk in _chunks(records, chunk_size):
             pending.append(pool.submit(_prepare_chunk, chunk, settings, policy))
-            if len(pending) >= 2 * jobs:
+            if len(pending) >= ahead:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
@@ -159,7 +163,7 @@ def import_records(org_id, records, settings, *, batch_size=1000, progress=None,
     scim_batch, zitadel_batch = [], []
     # Read once here: the validating workers have no database. row=None: a Peewee row does not pickle cheaply.
     policy = dataclasses.replace(policies.complexity(org_id), row=None)
-    for kind, line, *value in _prepared(records, settings, policy, jobs):
+    for kind, line, *value in _prepared(records, settings, policy, jobs, batch_size=batch_size):
         if progress is not None:
             progress(1)
         if kind == "bad":
