@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 
 from models import human_onboarding, policies
 from models.bulk import import_humans, prepare_human
-from models.db import transaction
+from models.db import bulk_writes, transaction
 from models.errors import DomainError
 from models.search import fold
 from models.tables import User
@@ -163,21 +163,22 @@ def import_records(org_id, records, settings, *, batch_size=1000, progress=None,
     scim_batch, zitadel_batch = [], []
     # Read once here: the validating workers have no database. row=None: a Peewee row does not pickle cheaply.
     policy = dataclasses.replace(policies.complexity(org_id), row=None)
-    for kind, line, *value in _prepared(records, settings, policy, jobs, batch_size=batch_size):
-        if progress is not None:
-            progress(1)
-        if kind == "bad":
-            report.errors.append((line, value[0]))
-        elif kind == "zitadel":
-            zitadel_batch.append((line, *value))
-        else:
-            scim_batch.append((line, value[0]))
-        if len(scim_batch) >= batch_size:
-            _flush(org_id, scim_batch, report, _flush_scim)
-        if len(zitadel_batch) >= batch_size:
-            _flush(org_id, zitadel_batch, report, _flush_zitadel)
-    _flush(org_id, scim_batch, report, _flush_scim)
-    _flush(org_id, zitadel_batch, report, _flush_zitadel)
+    with bulk_writes():
+        for kind, line, *value in _prepared(records, settings, policy, jobs, batch_size=batch_size):
+            if progress is not None:
+                progress(1)
+            if kind == "bad":
+                report.errors.append((line, value[0]))
+            elif kind == "zitadel":
+                zitadel_batch.append((line, *value))
+            else:
+                scim_batch.append((line, value[0]))
+            if len(scim_batch) >= batch_size:
+                _flush(org_id, scim_batch, report, _flush_scim)
+            if len(zitadel_batch) >= batch_size:
+                _flush(org_id, zitadel_batch, report, _flush_zitadel)
+        _flush(org_id, scim_batch, report, _flush_scim)
+        _flush(org_id, zitadel_batch, report, _flush_zitadel)
     return report
 
 
