@@ -68,13 +68,17 @@ def import_humans(org_id, inputs, editor, *, batch_size=BATCH):
     return created, skipped
 
 
+def existing_username_keys(org_id, keys):
+    """Those of the username keys (fold(userName)) that a user of org_id already has."""
+    # Prepared per number of keys: peewee building an IN of thousands of values took longer than the query.
+    return {key for (key,) in prepared_rows(("imported_keys", len(keys)), lambda org, *values: User.select(
+        User.username_key).where((User.org == org) & User.username_key.in_(values)).tuples(), [org_id, *keys])}
+
+
 def _import_batch(org_id, batch, editor):
     now = utcnow()
     with transaction():
-        keys = [prepared.columns["username_key"] for prepared in batch]
-        # Prepared per batch size: peewee building an IN of thousands of values took longer than the query.
-        existing = {key for (key,) in prepared_rows(("imported_keys", len(keys)), lambda org, *values: User.select(
-            User.username_key).where((User.org == org) & User.username_key.in_(values)).tuples(), [org_id, *keys])}
+        existing = existing_username_keys(org_id, [prepared.columns["username_key"] for prepared in batch])
         users, events, metadata, attrs, skipped, seen = [], [], [], [], [], set()
         for prepared in batch:
             columns = prepared.columns

@@ -17,11 +17,10 @@ import multiprocessing
 from marshmallow import ValidationError
 
 from models import human_onboarding, policies
-from models.bulk import import_humans, prepare_human
+from models.bulk import existing_username_keys, import_humans, prepare_human
 from models.db import bulk_writes, transaction
 from models.errors import DomainError
 from models.search import fold
-from models.tables import User
 from scim.casting import from_scim
 from scim.errors import ScimError
 from scim.validation import validate_user
@@ -70,9 +69,7 @@ def _flush_zitadel(org_id, batch, report):
     if not batch:
         return
     with transaction():
-        keys = [fold(data.username) for _, data, _ in batch]
-        existing = {u.username_key for u in User.select(User.username_key).where(
-            (User.org == org_id) & User.username_key.in_(keys))}
+        existing = existing_username_keys(org_id, [fold(data.username) for _, data, _ in batch])
         for line, data, setup in batch:
             if fold(data.username) in existing:
                 report.skipped.append(data.username)
