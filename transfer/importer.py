@@ -125,7 +125,7 @@ def _chunks(records, size):
 CHUNK = 500
 
 
-def _prepared(records, settings, policy, jobs, chunk_size=None, batch_size=0):
+def _prepared(records, settings, policy, jobs, batch_size=0):
     """Validated records in file order; with jobs > 1 validation runs in that many processes.
 
     Validation costs about as much per user as the database's work, so a large
@@ -144,9 +144,8 @@ def _prepared(records, settings, policy, jobs, chunk_size=None, batch_size=0):
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
         pending = collections.deque()
-        chunk_size = chunk_size or CHUNK
-        ahead = 2 * jobs + -(-batch_size // chunk_size)
-        for chunk in _chunks(records, chunk_size):
+        ahead = 2 * jobs + -(-batch_size // CHUNK)
+        for chunk in _chunks(records, CHUNK):
             pending.append(pool.submit(_prepare_chunk, chunk, settings, policy))
             if len(pending) >= ahead:
                 yield from pending.popleft().result()
