@@ -5,17 +5,20 @@ as another gateway instance or an operator would make it: only the database's
 own triggers (migration 0012) can tell this worker its kept answer is stale.
 """
 import datetime
+import importlib
 import time
 
 import pytest
 
 import auth.principal
 from models import auth_epoch, members
-from models.db import db
+from models.db import db, transaction
 from models.tables import Member, Org, PersonalAccessToken, User, UserMetadata, UserState, utcnow
 from models.tokens import add_pat
 from tests.conftest import ScimClient, make_tenant
 from tests.http.scim_helpers import assert_scim_error
+
+NARROWED = importlib.import_module("models.migrations.0016_auth_epoch_machine_users_only")
 
 
 def lookup(client, tenant):
@@ -149,3 +152,52 @@ def test_a_synced_users_metadata_leaves_kept_principals_alone(client, app):
         UserMetadata.update(value=b"second").where(UserMetadata.user == created["id"]).execute()
         UserMetadata.delete().where(UserMetadata.user == created["id"]).execute()
         assert auth_epoch.current() == before
+
+
+def test_a_synced_users_state_and_removal_leave_kept_principals_alone(client, app, resolutions):
+    """Humans hold no tokens (migration 0016): an IdP's deactivation run keeps its own token's answer."""
+    tenant, elsewhere = make_tenant(), make_tenant()
+    scim = ScimClient(client, tenant)
+    created = scim.create_user("leaving@example.com")
+    with db.connection_context():
+        before = auth_epoch.current()
+    for active in (False, True, False):
+        answer = scim.patch(f"/Users/{created['id']}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                                        "Operations": [{"op": "replace", "value": {"active": active}}]})
+        assert answer.status_code == 200 and answer.get_json()["active"] is active
+    # (on PostgreSQL the removal also deletes from member and the token tables, by cascade, with no row)
+    assert scim.delete(f"/Users/{created['id']}").status_code == 204
+    other = scim.create_user("moved@example.com")
+    with db.connection_context():
+        User.update(state=UserState.LOCKED, org=elsewhere.org_id).where(User.id == other["id"]).execute()
+        User.update(org=tenant.org_id).where(User.id == other["id"]).execute()  # (the user counts stay right)
+        assert auth_epoch.current() == before
+    assert lookup(client, tenant).status_code == 200
+    assert resolutions == [tenant.token]
+
+
+def test_a_statement_that_revokes_nothing_leaves_kept_principals_alone(client, app, resolutions):
+    tenant = make_tenant()
+    assert lookup(client, tenant).status_code == 200
+    with db.connection_context():
+        before = auth_epoch.current()
+        nobody = Member.user == "no-such-user"
+        Member.delete().where(nobody).execute()
+        Member.update(roles="ORG_OWNER").where(nobody).execute()
+        PersonalAccessToken.delete().where(PersonalAccessToken.user == "no-such-user").execute()
+        assert auth_epoch.current() == before
+    assert lookup(client, tenant).status_code == 200
+    assert resolutions == [tenant.token]
+
+
+def test_before_migration_0016_a_synced_users_deactivation_moved_the_epoch(client, app):
+    tenant = make_tenant()
+    created = ScimClient(client, tenant).create_user("before-0016@example.com")
+    with db.connection_context(), transaction():
+        NARROWED.down(None, db.obj)
+        before = auth_epoch.current()
+        User.update(state=UserState.INACTIVE).where(User.id == created["id"]).execute()
+        assert auth_epoch.current() == before + 1
+        NARROWED.up(None, db.obj)
+        User.update(state=UserState.ACTIVE).where(User.id == created["id"]).execute()
+        assert auth_epoch.current() == before + 1
