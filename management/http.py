@@ -7,6 +7,7 @@ from auth.permissions import has_permission
 from auth.principal import authenticate
 from models.errors import NotFound
 from models.orgs import get_org
+from schema_instances import instance
 
 from .errors import PERMISSION_DENIED, ApiError, validation_error
 from .fields import length_rule
@@ -85,16 +86,16 @@ def raw_body():
     return data
 
 
-def body(schema, **path):
-    """The body loaded through schema; path parameters override same-named body fields."""
+def body(schema_class, **path):
+    """The body loaded through schema_class; path parameters override same-named body fields."""
     data = raw_body()
     data.update(path)
-    return load(schema, data)
+    return load(instance(schema_class), data)
 
 
-def args(schema):
-    """Query-string parameters loaded through schema (for routes without a body binding)."""
-    return load(schema, request.args.to_dict())
+def args(schema_class):
+    """Query-string parameters loaded through schema_class (for routes without a body binding)."""
+    return load(instance(schema_class), request.args.to_dict())
 
 
 def respond(payload):

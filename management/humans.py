@@ -33,7 +33,7 @@ def get_profile(user_id):
 
 def update_profile(user_id):
     principal, org_id = context("user.write")
-    request_ = body(UpdateHumanProfileRequest())
+    request_ = body(UpdateHumanProfileRequest)
     return changed(human_contact.update_profile(org_id, user_id, request_, principal.editor_id), org_id)
 
 
@@ -51,12 +51,12 @@ def _contact(user_id, schema, field, operation):
 
 
 def update_email(user_id):
-    return _contact(user_id, UpdateHumanEmailRequest(), "email", human_contact.change_email)
+    return _contact(user_id, UpdateHumanEmailRequest, "email", human_contact.change_email)
 
 
 def resend_initialization(user_id):
     principal, org_id = context("user.write")
-    email = body(ResendHumanInitializationRequest()).get("email")
+    email = body(ResendHumanInitializationRequest).get("email")
     return changed(human_contact.resend_initialization(org_id, user_id, email, principal.editor_id), org_id)
 
 
@@ -69,7 +69,7 @@ def get_phone(user_id):
 
 
 def update_phone(user_id):
-    return _contact(user_id, UpdateHumanPhoneRequest(), "phone", human_contact.change_phone)
+    return _contact(user_id, UpdateHumanPhoneRequest, "phone", human_contact.change_phone)
 
 
 def remove_phone(user_id):
@@ -86,14 +86,14 @@ def remove_avatar(user_id):
 
 def set_initial_password(user_id):
     principal, org_id = context("user.write")
-    password = body(SetHumanInitialPasswordRequest())["password"]
+    password = body(SetHumanInitialPasswordRequest)["password"]
     event = user_passwords.set_password(org_id, user_id, password, principal.editor_id, change_required=True)
     return changed(event, org_id)
 
 
 def set_password(user_id):
     principal, org_id = context("user.write")
-    request_ = body(SetHumanPasswordRequest())
+    request_ = body(SetHumanPasswordRequest)
     event = user_passwords.set_password(org_id, user_id, request_["password"], principal.editor_id,
                                         change_required=not request_.get("no_change_required", False))
     return changed(event, org_id)
@@ -101,5 +101,5 @@ def set_password(user_id):
 
 def reset_password(user_id):
     principal, org_id = context("user.write")
-    channel = body(SendHumanResetPasswordNotificationRequest()).get("type", 0)
+    channel = body(SendHumanResetPasswordNotificationRequest).get("type", 0)
     return changed(user_passwords.request_reset(org_id, user_id, channel, principal.editor_id), org_id)

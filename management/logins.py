@@ -71,7 +71,7 @@ def remove_passwordless(user_id, token_id):
 
 def import_totp(user_id):
     principal, org_id = context("user.credential.write")
-    secret = body(ImportHumanTOTPRequest())["secret"]
+    secret = body(ImportHumanTOTPRequest)["secret"]
     return respond({"details": wire.details_created(auth_factors.import_totp(org_id, user_id, secret,
                                                                              principal.editor_id), org_id)})
 
@@ -95,7 +95,7 @@ def enable_otp_email(user_id):
 
 def list_idp_links(user_id):
     _, org_id = context("user.read")
-    offset, limit, _ = paging(body(ListHumanLinkedIDPsRequest()).get("query", {}))
+    offset, limit, _ = paging(body(ListHumanLinkedIDPsRequest).get("query", {}))
     total, links = idp_links.list_links(org_id, user_id, offset=offset, limit=limit)
     return respond(wire.message(details=wire.list_details(total), result=[wire.idp_link(link) for link in links]))
 

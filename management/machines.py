@@ -55,7 +55,7 @@ class AddPersonalAccessTokenRequest(Message):
 
 def update_machine(user_id):
     principal, org_id = context("user.write")
-    request_ = body(UpdateMachineRequest())
+    request_ = body(UpdateMachineRequest)
     event = credentials.update_machine(org_id, user_id, principal.editor_id,
                                        name=request_["name"], description=request_.get("description"),
                                        access_token_type=request_.get("access_token_type", 0))
@@ -88,7 +88,7 @@ def get_key(user_id, key_id):
 
 def _listing(user_id, lister, render):
     _, org_id = context("user.read")
-    offset, limit, ascending = paging(body(ListRequest()).get("query", {}))
+    offset, limit, ascending = paging(body(ListRequest).get("query", {}))
     total, rows = lister(org_id, user_id, offset=offset, limit=limit, ascending=ascending)
     return respond(wire.message(details=wire.list_details(total, last_sequence()),
                                 result=[render(row, org_id) for row in rows]))
@@ -100,7 +100,7 @@ def list_keys(user_id):
 
 def add_key(user_id):
     principal, org_id = context("user.write")
-    request_ = body(AddMachineKeyRequest())
+    request_ = body(AddMachineKeyRequest)
     made = credentials.add_key(org_id, user_id, principal.editor_id,
                                key_type=request_.get("type", KeyType.JSON),
                                expires_at=request_.get("expiration_date"), public_key=request_.get("public_key"))
@@ -128,7 +128,7 @@ def list_pats(user_id):
 
 def add_pat(user_id):
     principal, org_id = context("user.write")
-    request_ = body(AddPersonalAccessTokenRequest())
+    request_ = body(AddPersonalAccessTokenRequest)
     row, token = credentials.add_pat(org_id, user_id, principal.editor_id, expires_at=request_.get("expiration_date"))
     return respond({"tokenId": row.id, "token": token,
                     "details": wire.details_created(Stamp(row.sequence, row.created_at), org_id)})

@@ -42,7 +42,7 @@ def _scopes(queries, org_id):
 
 def list_memberships(user_id):
     _, org_id = context("user.membership.read")
-    request_ = body(ListUserMembershipsRequest())
+    request_ = body(ListUserMembershipsRequest)
     offset, limit, _ = paging(request_.get("query", {}))
     total, rows = org_members.memberships(org_id, user_id, scopes=_scopes(request_.get("queries", []), org_id),
                                           offset=offset, limit=limit)
@@ -60,14 +60,14 @@ def add_org():
     # operator reserved that for administrators (ORG_CREATION).
     rule = current_app.config["SETTINGS"].org_creation
     principal, _ = context(AUTHENTICATED if rule == "authenticated" else "org.create")
-    name = body(AddOrgRequest())["name"]
+    name = body(AddOrgRequest)["name"]
     org = org_members.create_owned_org(name, principal.user)
     return respond({"id": org.id, "details": wire.details_created(wire.stamp(org), org.id)})
 
 
 def add_member():
     principal, org_id = context("org.member.write")
-    request_ = body(AddOrgMemberRequest())
+    request_ = body(AddOrgMemberRequest)
     stamp = org_members.add_member(org_id, request_["user_id"], request_.get("roles", []), principal.editor_id,
                                    MEMBER_ROLES)
     return respond({"details": wire.details_created(stamp, org_id)})
@@ -75,7 +75,7 @@ def add_member():
 
 def update_member(user_id):
     principal, org_id = context("org.member.write")
-    roles = body(UpdateOrgMemberRequest()).get("roles", [])
+    roles = body(UpdateOrgMemberRequest).get("roles", [])
     stamp = org_members.change_member(org_id, user_id, roles, principal.editor_id, MEMBER_ROLES)
     return changed(stamp, org_id)
 
@@ -106,7 +106,7 @@ def _member_predicate(queries):
 
 def list_members():
     _, org_id = context("org.member.read")
-    request_ = body(ListOrgMembersRequest())
+    request_ = body(ListOrgMembersRequest)
     offset, limit, _ = paging(request_.get("query", {}))
     total, rows = org_members.search_members(org_id, _member_predicate(request_.get("queries", [])),
                                              offset=offset, limit=limit)

@@ -26,14 +26,14 @@ def get_default_policy():
 
 def add_policy():
     principal, org_id = context("policy.write")
-    event = policies.add_policy(org_id, _rules(body(AddCustomPasswordComplexityPolicyRequest())),
+    event = policies.add_policy(org_id, _rules(body(AddCustomPasswordComplexityPolicyRequest)),
                                 principal.editor_id)
     return respond({"details": wire.details_created(event, org_id)})
 
 
 def update_policy():
     principal, org_id = context("policy.write")
-    event = policies.change_policy(org_id, _rules(body(UpdateCustomPasswordComplexityPolicyRequest())),
+    event = policies.change_policy(org_id, _rules(body(UpdateCustomPasswordComplexityPolicyRequest)),
                                    principal.editor_id)
     return changed(event, org_id)
 

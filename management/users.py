@@ -45,7 +45,7 @@ def _user(row):
 
 def get_by_login_name_global():
     context("user.global.read")
-    request_ = args(GetUserByLoginNameGlobalRequest())
+    request_ = args(GetUserByLoginNameGlobalRequest)
     return respond({"user": _user(user_lookup.by_login_name(request_["login_name"]))})
 
 
@@ -57,7 +57,7 @@ def paging(list_query):
 
 def search():
     _, org_id = context("user.read")
-    request_ = body(ListUsersRequest())
+    request_ = body(ListUsersRequest)
     offset, limit, ascending = paging(request_.get("query", {}))
     total, users = search_users(org_id, user_predicate(request_.get("queries", [])),
                                 sort=SORT_COLUMNS[request_.get("sorting_column", 0)], ascending=ascending,
@@ -68,7 +68,7 @@ def search():
 
 def changes(user_id):
     _, org_id = context("user.read")
-    query = body(ListUserChangesRequest()).get("query", {})
+    query = body(ListUserChangesRequest).get("query", {})
     found = user_lookup.changes(org_id, user_id, after=query.get("sequence", 0), limit=query.get("limit") or None,
                                 ascending=query.get("asc", False))
     return respond(wire.message(result=[wire.change(e, editor, label(e.type), org_id) for e, editor in found]))
@@ -76,7 +76,7 @@ def changes(user_id):
 
 def is_unique():
     _, org_id = context("user.read")
-    request_ = args(IsUserUniqueRequest())
+    request_ = args(IsUserUniqueRequest)
     unique = user_lookup.is_unique(org_id, request_.get("user_name"), request_.get("email"))
     return respond(wire.message(isUnique=unique))
 
@@ -103,7 +103,7 @@ def human_input_of_import(request_):
 
 def add_human():
     principal, org_id = context("user.write")
-    request_ = body(AddHumanUserRequest())
+    request_ = body(AddHumanUserRequest)
     # A password set by an administrator must be changed at first login.
     data = _human_input(request_, request_.get("initial_password"), True)
     created = human_onboarding.add_human(org_id, data, principal.editor_id)
@@ -123,7 +123,7 @@ def passkey_registration(user, code_row, code):
 
 def import_human():
     principal, org_id = context("user.write")
-    request_ = body(ImportHumanUserRequest())
+    request_ = body(ImportHumanUserRequest)
     data = human_input_of_import(request_)
     setup = human_onboarding.Onboarding(
         password_hash=request_.get("hashed_password", {}).get("value"),
@@ -140,7 +140,7 @@ def import_human():
 
 def add_machine_user():
     principal, org_id = context("user.write")
-    request_ = body(AddMachineUserRequest())
+    request_ = body(AddMachineUserRequest)
     user = add_machine(org_id, request_["user_name"], request_["name"], principal.editor_id,
                        description=request_.get("description"), access_token_type=request_.get("access_token_type", 0),
                        user_id=request_.get("user_id"))
@@ -190,6 +190,6 @@ def remove(user_id):
 
 def rename(user_id):
     principal, org_id = context("user.write")
-    request_ = body(UpdateUserNameRequest())
+    request_ = body(UpdateUserNameRequest)
     event = user_state.rename(org_id, user_id, request_["user_name"], principal.editor_id)
     return respond({"details": wire.details_changed(event, org_id)})

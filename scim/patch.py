@@ -18,6 +18,8 @@ import copy
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 
+from schema_instances import instance
+
 from . import filter_parser as fp
 from .errors import ScimError
 from .schemas import ENTERPRISE_SCHEMA, PATCH_OP, resolve
@@ -63,7 +65,7 @@ class PatchRequestSchema(Schema):
 def parse_request(body):
     """The list of operations of a PatchOp body, validated."""
     try:
-        request = PatchRequestSchema().load(body)
+        request = instance(PatchRequestSchema).load(body)
     except ValidationError as error:
         raise ScimError(400, f"invalid PatchOp request: {error.messages}", "invalidSyntax") from None
     if request["schemas"] and PATCH_OP not in request["schemas"]:

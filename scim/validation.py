@@ -12,9 +12,9 @@ Tolerances the IdPs need are deliberate and live here:
 - unknown attributes and readOnly attributes are ignored (RFC 7644 §3.5.1 for readOnly;
   unknown ones because IdPs send attributes of their own, e.g. Okta's "groups").
 """
-import threading
-
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
+
+from schema_instances import instance
 
 from .errors import ScimError
 from .schemas import ENTERPRISE_SCHEMA, GROUP_SCHEMA, SCHEMAS, USER_SCHEMA
@@ -104,16 +104,10 @@ def _max_length(value):
 
 
 _cache = {}
-# Building a schema instance deep-copies every declared field, which cost more than
-# the load itself; loading keeps no state on the instance, so each thread reuses one.
-_instances = threading.local()
 
 
 def _loader(schema_urn, name):
-    loaders = _instances.__dict__.setdefault("loaders", {})
-    if name not in loaders:
-        loaders[name] = _schema_for(SCHEMAS[schema_urn]["attributes"], name)()
-    return loaders[name]
+    return instance(_schema_for(SCHEMAS[schema_urn]["attributes"], name))
 
 
 def _schema_for(attributes, name):

@@ -21,6 +21,7 @@ from models.bulk import existing_username_keys, import_humans, prepare_human
 from models.db import bulk_writes, transaction
 from models.errors import DomainError
 from models.search import fold
+from schema_instances import instance
 from scim.casting import from_scim
 from scim.errors import ScimError
 from scim.validation import validate_user
@@ -49,7 +50,7 @@ def _zitadel(record):
     from management.schemas import ImportHumanUserRequest
     from management.users import human_input_of_import
 
-    request = ImportHumanUserRequest().load(record)
+    request = instance(ImportHumanUserRequest).load(record)
     setup = human_onboarding.Onboarding(
         password_hash=request.get("hashed_password", {}).get("value"),
         idps=request.get("idps", []),
