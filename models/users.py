@@ -187,9 +187,14 @@ def _check_version(user, expected_versions):
         )
 
 
-def _write_metadata(user, metadata, editor, replace_prefix=None):
-    """Set the given keys (None value = remove); with replace_prefix, drop other keys under it."""
-    current = metadata_of([user.id])[user.id]
+def _write_metadata(user, metadata, editor, replace_prefix=None, current=None):
+    """Set the given keys (None value = remove); with replace_prefix, drop other keys under it.
+
+    current: the user's metadata as this transaction read it (read here when not given);
+    it is brought up to date with what was written.
+    """
+    if current is None:
+        current = metadata_of([user.id])[user.id]
     changes = {k: v for k, v in metadata.items() if current.get(k) != v}
     if replace_prefix is not None:
         for key in current:
@@ -203,6 +208,7 @@ def _write_metadata(user, metadata, editor, replace_prefix=None):
                 continue
             last = events.append("user", user.id, user.org_id, "user.metadata.removed", editor, {"key": key})
             UserMetadata.delete().where((UserMetadata.user == user.id) & (UserMetadata.key == key)).execute()
+            del current[key]
         else:
             last = events.append("user", user.id, user.org_id, "user.metadata.set", editor, {"key": key})
             if key in current:
@@ -214,6 +220,7 @@ def _write_metadata(user, metadata, editor, replace_prefix=None):
                     user=user.id, key=key, value=value,
                     created_at=last.created_at, changed_at=last.created_at, sequence=last.id,
                 )
+            current[key] = value
     return last, any(k.startswith(SCIM_PREFIX) for k in changes)
 
 
@@ -296,8 +303,8 @@ def _load_human(org_id, user_id, expected_versions):
     return user
 
 
-def _replace_loaded(user, data, editor):
-    """Apply data to a loaded, locked human user; appends the events of what changed."""
+def _replace_loaded(user, data, editor, metadata):
+    """Apply data to a loaded, locked human user and its metadata; appends the events of what changed."""
     if data.password:
         check_password(user.org_id, data.password)
     columns = human_columns(data)
@@ -342,7 +349,8 @@ def _replace_loaded(user, data, editor):
     if state_event:
         changed_fields.append(User.state)
         emit(state_event)
-    meta_last, scim_changed = _write_metadata(user, data.metadata, editor, replace_prefix=SCIM_PREFIX)
+    meta_last, scim_changed = _write_metadata(user, data.metadata, editor, replace_prefix=SCIM_PREFIX,
+                                              current=metadata)
     last = meta_last or last
     if last is None:
         return user
@@ -357,14 +365,18 @@ def _replace_loaded(user, data, editor):
 
 
 def update_human(org_id, user_id, change, editor, *, expected_versions=None):
-    """Read-modify-write of a human user in one transaction (SCIM PATCH).
+    """Read-modify-write of a human user in one transaction (SCIM PUT and PATCH): (user, its metadata).
 
-    change(user) gets the row locked against other writers and returns the new
-    HumanInput, so concurrent updates queue up instead of overwriting each other.
+    change(user, metadata) gets the row locked against other writers, and its
+    metadata, and returns the new HumanInput, so concurrent updates queue up
+    instead of overwriting each other. The metadata is read once and returned
+    as the change left it.
     """
     with transaction():
         user = _load_human(org_id, user_id, expected_versions)
-        return _replace_loaded(user, change(user), editor)
+        metadata = metadata_of([user.id])[user.id]
+        data = change(user, dict(metadata))
+        return _replace_loaded(user, data, editor, metadata), metadata
 
 
 def delete_user(org_id, user_id, editor, *, expected_versions=None, only_type=None, not_found_id="COMMAND-m9od"):

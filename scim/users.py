@@ -50,19 +50,21 @@ def users_url(base=None):
     return f"{base or base_url()}/Users"
 
 
-def render(users, org_id, known=None):
-    """SCIM resources for users; known = (metadata, groups) by user id when the caller has them already."""
-    ids = [u.id for u in users]
-    metadata, groups = known or (domain.metadata_of(ids), groups_of_users(users))
+def render(users, org_id, metadata=None, groups=None):
+    """SCIM resources for users; metadata and groups by user id when the caller has them already."""
+    if metadata is None:
+        metadata = domain.metadata_of([u.id for u in users])
+    if groups is None:
+        groups = groups_of_users(users)
     names = domain.display_names(manager_ids(metadata), org_id)
     base = base_url()
     users_at, groups_at, scope = users_url(base), f"{base}/Groups", provisioning_domain()
     return [to_scim(u, metadata[u.id], users_at, names, groups[u.id], groups_at, scope) for u in users]
 
 
-def _one(user, org_id, status=200, extra_headers=None, known=None):
+def _one(user, org_id, status=200, extra_headers=None, metadata=None, groups=None):
     """The response holding one user, projected as the request's attributes/excludedAttributes ask."""
-    resource = project(render([user], org_id, known)[0], request.args.get("attributes"),
+    resource = project(render([user], org_id, metadata, groups)[0], request.args.get("attributes"),
                        request.args.get("excludedAttributes"))
     headers = {"ETag": version_of(user), **(extra_headers or {})}
     return respond(resource, status, headers)
@@ -90,14 +92,13 @@ def _input(resource, unassign_missing_active=False):
                      provisioning_domain=provisioning_domain())
 
 
-def _keeping_other_external_ids(user, data):
-    """data, plus the externalIds other provisioning domains keep on user.
+def _keeping_other_external_ids(data, stored):
+    """data, plus the externalIds other provisioning domains keep in the user's stored metadata.
 
     A replace rewrites every urn:zitadel:scim: key, but the caller owns only its
     own externalId; another IdP's must survive this client's PUT or PATCH.
     """
     own = domain.SCIM_PREFIX + external_id_attr(provisioning_domain())
-    stored = domain.metadata_of([user.id])[user.id]
     data.metadata.update({k: v for k, v in stored.items() if is_external_id_key(k) and k != own})
     return data
 
@@ -112,7 +113,7 @@ def create():
     location = f"{users_url()}/{user.id}"
     # A new user's metadata is what was just written, and it is in no group: nothing to read back.
     stored = {key: value for key, value in data.metadata.items() if value is not None}
-    return _one(user, org_id, 201, {"Location": location}, known=({user.id: stored}, {user.id: []}))
+    return _one(user, org_id, 201, {"Location": location}, metadata={user.id: stored}, groups={user.id: []})
 
 
 def get(user_id, *, as_me=False):
@@ -126,16 +127,16 @@ def get(user_id, *, as_me=False):
 def replace(user_id, *, as_me=False):
     principal, org_id = context("user.write", self_id=_self(user_id, as_me))
     resource = validate_user(read_json())
-    return _rewrite(principal, org_id, user_id, lambda user: _input(resource))
+    return _rewrite(principal, org_id, user_id, lambda user, stored: _input(resource))
 
 
 def patch(user_id, *, as_me=False):
     principal, org_id = context("user.write", self_id=_self(user_id, as_me))
     operations = parse_patch(read_json())
 
-    def patched(user):
+    def patched(user, stored):
         # the document patched is the one being replaced (the user is locked)
-        document = apply_patch(render([user], org_id)[0], operations)
+        document = apply_patch(render([user], org_id, {user.id: stored})[0], operations)
         return _input(validate_user(document), unassign_missing_active=True)
 
     return _rewrite(principal, org_id, user_id, patched)
@@ -147,11 +148,12 @@ def _rewrite(principal, org_id, user_id, new_input):
     If-Match is checked against the version being replaced, and the externalIds
     of other provisioning domains are carried over.
     """
-    def change(user):
-        return _keeping_other_external_ids(user, new_input(user))
+    def change(user, stored):
+        return _keeping_other_external_ids(new_input(user, stored), stored)
 
-    return _one(domain.update_human(org_id, user_id, change, principal.editor_id,
-                                    expected_versions=expected_versions()), org_id)
+    user, metadata = domain.update_human(org_id, user_id, change, principal.editor_id,
+                                         expected_versions=expected_versions())
+    return _one(user, org_id, metadata={user.id: metadata})
 
 
 def delete(user_id, *, as_me=False):
