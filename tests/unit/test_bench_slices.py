@@ -2,7 +2,7 @@
 W4's walk changes a state on every request."""
 import json
 
-from bench.suite import combined, state_change_lines
+from bench.suite import combined, scaling_cost, state_change_lines
 
 
 def test_slices_add_up_to_one_measurement():
@@ -27,3 +27,18 @@ def test_w4_changes_each_users_state_on_every_request_of_its_walk():
     assert [(path, json.loads(body)["Operations"][0]["value"]["active"]) for _, path, body in lines] == [
         ("/u/1", False), ("/u/2", False), ("/u/3", False), ("/u/1", True), ("/u/2", True), ("/u/3", True)]
     assert {method for method, _, _ in lines} == {"PATCH"}
+
+
+def test_the_cost_at_n_is_taken_against_bare_flask_when_both_sizes_measured_it():
+    first = {"rps": 1000.0, "p50_ms": 8.0}
+    first_bare = {"rps": 4000.0, "p50_ms": 2.0}
+    # the machine is a third slower at N: the gateway and bare Flask alike
+    figures = {"rps": 750.0, "p50_ms": 10.0}
+    bare = {"rps": 3000.0, "p50_ms": 2.5}
+    cost, note = scaling_cost(figures, bare, first, first_bare)
+    assert cost == 1.0 and "bare" in note
+    # the gateway alone slower at N
+    cost, _ = scaling_cost({"rps": 500.0, "p50_ms": 20.0}, bare, first, first_bare)
+    assert cost == 2.0
+    # without bare Flask at both sizes, the raw figures
+    assert scaling_cost(figures, {}, first, first_bare) == (1000.0 / 750.0, "")
